@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export PORT
+
+.PHONY: run test check openapi bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/docload migrate --no-input
+	$(BIN)/docload devsetup
+	$(BIN)/docload serve --port $(PORT)
+
+check: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/docload spectacular --validate --file $(VENV)/openapi.generated.yaml
+	diff -u openapi.yaml $(VENV)/openapi.generated.yaml || (echo "openapi.yaml is stale: run 'make openapi'" && exit 1)
+
+openapi: $(STAMP)
+	$(BIN)/docload spectacular --validate --file openapi.yaml
+
+test: $(STAMP) check
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_throughput.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""docload: a ZGW Documenten API registry that loads documents in bulk."""

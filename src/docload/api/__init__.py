@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every API: problem+json errors, pagination, body limits."""

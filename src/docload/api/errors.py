@@ -1,0 +1,126 @@
+"""ZGW problem+json error responses for every API endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_TITLES = {
+    400: "Invalid input.",
+    401: "Authentication credentials were not provided or are invalid.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    406: "Not acceptable.",
+    409: "Conflict.",
+    413: "Request body too large.",
+    415: "Unsupported media type.",
+    500: "A server error occurred.",
+}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body exceeds the maximum allowed size."
+    default_code = "request_too_large"
+
+
+def problem(
+    request: HttpRequest | None,
+    status_code: int,
+    code: str,
+    detail: str,
+    invalid_params: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Build a ZGW problem body."""
+    body: dict[str, Any] = {
+        "type": f"https://docload.local/problems/{code}",
+        "code": code,
+        "title": _TITLES.get(status_code, "Error."),
+        "status": status_code,
+        "detail": detail,
+        "instance": request.build_absolute_uri() if request is not None else "",
+    }
+    if invalid_params is not None:
+        body["invalidParams"] = invalid_params
+    return body
+
+
+def problem_response(
+    request: HttpRequest | None,
+    status_code: int,
+    code: str,
+    detail: str,
+    invalid_params: list[dict[str, str]] | None = None,
+) -> JsonResponse:
+    """A plain Django problem+json response, for code outside DRF views."""
+    return JsonResponse(
+        problem(request, status_code, code, detail, invalid_params),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _flatten(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "__all__" if key in ("non_field_errors",) else key
+            yield from _flatten(value, f"{prefix}.{name}" if prefix else name)
+    elif isinstance(detail, list):
+        for item in detail:
+            yield from _flatten(item, prefix)
+    else:
+        yield {
+            "name": prefix or "__all__",
+            "code": getattr(detail, "code", "invalid") or "invalid",
+            "reason": str(detail),
+        }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler rendering every error as problem+json."""
+    request = context.get("request")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if isinstance(exc, exceptions.ValidationError):
+        invalid_params = list(_flatten(exc.detail))
+        codes = {param["code"] for param in invalid_params}
+        code = codes.pop() if len(codes) == 1 else "invalid"
+        body = problem(request, exc.status_code, code, "Invalid input.", invalid_params)
+    else:
+        detail = exc.detail
+        code = getattr(detail, "code", None) or exc.default_code
+        body = problem(request, exc.status_code, str(code), str(detail))
+    set_rollback()
+    response = Response(body, status=exc.status_code, headers=headers)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """handler404: unknown paths answer in problem+json too."""
+    return problem_response(request, 404, "not_found", "The requested resource was not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """handler500: never leak a traceback, always problem+json."""
+    return problem_response(request, 500, "error", "A server error occurred.")

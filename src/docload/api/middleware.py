@@ -1,0 +1,38 @@
+"""Refuse over-large request bodies before anything reads them."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from docload.api.errors import problem_response
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 when the declared body is larger than the configured limit.
+
+    JSON bodies are parsed in memory, so they get the smaller `DOCLOAD_MAX_JSON_BYTES` limit;
+    streamed bodies (CSV, staged files) may be as large as `DOCLOAD_MAX_UPLOAD_BYTES`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        is_json = "json" in request.META.get("CONTENT_TYPE", "")
+        limit = settings.DOCLOAD_MAX_JSON_BYTES if is_json else settings.DOCLOAD_MAX_UPLOAD_BYTES
+        if length > limit:
+            response = problem_response(
+                request,
+                413,
+                "request_too_large",
+                f"The request body is {length} bytes; the limit is {limit} bytes.",
+            )
+            # The body is never read, so the connection cannot be reused.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

@@ -1,0 +1,1 @@
+"""ZGW applications and JWT authentication."""

@@ -1,0 +1,21 @@
+from rest_framework import serializers
+
+from docload.catalog.models import InformatieObjectType
+
+
+class InformatieObjectTypeSerializer(serializers.HyperlinkedModelSerializer):
+    beginGeldigheid = serializers.DateField(source="begin_geldigheid")
+
+    class Meta:
+        model = InformatieObjectType
+        fields = (
+            "url",
+            "omschrijving",
+            "vertrouwelijkheidaanduiding",
+            "beginGeldigheid",
+            "concept",
+        )
+        extra_kwargs = {
+            "url": {"lookup_field": "uuid", "view_name": "informatieobjecttype-detail"},
+            "concept": {"read_only": True},
+        }

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "docload.catalog"
+    verbose_name = "Catalogue"

@@ -1,0 +1,1 @@
+"""Dialect adapters: each translates one wire format to and from the import engine."""

@@ -1,0 +1,1 @@
+"""The Open Zaak-compatible import API: /documenten/api/v1/import/."""

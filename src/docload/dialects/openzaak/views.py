@@ -1,0 +1,211 @@
+"""The Open Zaak import API: create, upload, status, report, delete.
+
+Each view translates HTTP to engine calls and engine errors (ImportProblem) to ZGW problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from docload.api.errors import RequestTooLarge
+from docload.auth.permissions import HasAllAuthorizations
+from docload.documents.storage import store_content
+from docload.imports.columns import check_headers
+from docload.imports.content import check_base_dir
+from docload.imports.errors import ImportProblem
+from docload.imports.jobs import create_job, delete_job, job_status, source_key_for, start_job
+from docload.imports.models import OPEN_STATUSES, Job, JobStatus
+from docload.imports.report import stream_report
+from docload.imports.runner import source_for
+from docload.imports.sources.csv import Utf8Check, read_header
+
+DIALECT = "openzaak"
+_CHUNK = 1024 * 1024
+
+
+def problem(exc: ImportProblem) -> serializers.ValidationError:
+    """Open Zaak puts import errors under invalidParams with name `__all__`."""
+    return serializers.ValidationError({"__all__": [ErrorDetail(exc.message, code=exc.code)]})
+
+
+class ImportView(APIView):
+    permission_classes = [HasAllAuthorizations]
+
+    def job(self, uuid: Any) -> Job:
+        return get_object_or_404(Job, uuid=uuid)
+
+
+class CreateView(ImportView):
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "ImportCreate",
+                {
+                    "uploadUrl": serializers.URLField(),
+                    "statusUrl": serializers.URLField(),
+                    "reportUrl": serializers.URLField(),
+                },
+            )
+        },
+        tags=["import"],
+    )
+    def post(self, request: Request) -> Response:
+        """Create a pending import; only one may be pending or active at a time."""
+        try:
+            job = create_job(DIALECT)
+        except ImportProblem as exc:
+            raise problem(exc) from exc
+        urls = {
+            key: request.build_absolute_uri(reverse(f"import-{name}", kwargs={"uuid": job.uuid}))
+            for key, name in (
+                ("uploadUrl", "upload"),
+                ("statusUrl", "status"),
+                ("reportUrl", "report"),
+            )
+        }
+        return Response(urls, status=status.HTTP_201_CREATED)
+
+
+def _request_chunks(stream: IO[bytes] | None, declared: int, check: Utf8Check) -> Iterator[bytes]:
+    """The request body in chunks, checked as UTF-8 and against the size limit as it streams."""
+    received = 0
+    while stream is not None and (chunk := stream.read(_CHUNK)):
+        received += len(chunk)
+        if received > settings.DOCLOAD_MAX_UPLOAD_BYTES:
+            raise RequestTooLarge()
+        check.feed(chunk)
+        yield chunk
+    check.feed(b"", final=True)
+    if received < declared:
+        raise ImportProblem(
+            "parse_error", "The upload was interrupted before the whole file arrived."
+        )
+
+
+class UploadView(ImportView):
+    @extend_schema(
+        request={"text/csv": OpenApiTypes.BINARY},
+        responses={200: OpenApiResponse(description="The import started.")},
+        tags=["import"],
+    )
+    def post(self, request: Request, uuid: Any) -> Response:
+        """Upload the metadata CSV and start the import."""
+        job = self.job(uuid)
+        if job.dialect != DIALECT:
+            raise exceptions.NotFound()
+        try:
+            self._check_can_start(request, job)
+            key = source_key_for(job, "metadata.csv")
+            try:
+                stored = store_content(
+                    key, _request_chunks(request.stream, _content_length(request), Utf8Check())
+                )
+                if stored.size == 0:
+                    raise ImportProblem("empty-file", "The CSV file is empty.")
+                with storages["default"].open(key, "rb") as csv_file:
+                    check_headers(read_header(csv_file))
+                with transaction.atomic():
+                    start_job(
+                        job,
+                        key,
+                        {"kind": "base_dir", "path": str(settings.IMPORT_DOCUMENTEN_BASE_DIR)},
+                    )
+            except BaseException:
+                storages["default"].delete(key)
+                raise
+        except ImportProblem as exc:
+            raise problem(exc) from exc
+        return Response(status=status.HTTP_200_OK)
+
+    def _check_can_start(self, request: Request, job: Job) -> None:
+        """The spec's checks, in its order; the first failure wins."""
+        if (
+            Job.objects.filter(dialect=DIALECT, status__in=OPEN_STATUSES)
+            .exclude(pk=job.pk)
+            .exists()
+        ):
+            raise ImportProblem(
+                "existing-import-started", "Another import is already pending or running."
+            )
+        check_base_dir(settings.IMPORT_DOCUMENTEN_BASE_DIR)
+        if job.status != JobStatus.PENDING:
+            raise ImportProblem("invalid-status", f"The import is {job.status}, not pending.")
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if media_type != "text/csv":
+            raise exceptions.UnsupportedMediaType(media_type or "(none)")
+
+
+def _content_length(request: Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class StatusView(ImportView):
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "ImportStatus",
+                {
+                    "total": serializers.IntegerField(),
+                    "processed": serializers.IntegerField(),
+                    "processedSuccessfully": serializers.IntegerField(),
+                    "processedInvalid": serializers.IntegerField(),
+                    "status": serializers.ChoiceField(choices=JobStatus.choices),
+                    "createdOn": serializers.DateTimeField(),
+                    "startedOn": serializers.DateTimeField(allow_null=True),
+                    "finishedOn": serializers.DateTimeField(allow_null=True),
+                    "rowsPerSecond": serializers.FloatField(allow_null=True),
+                    "etaSeconds": serializers.FloatField(allow_null=True),
+                    "comment": serializers.CharField(),
+                },
+            )
+        },
+        tags=["import"],
+    )
+    def get(self, request: Request, uuid: Any) -> Response:
+        """Counters, times, rate and ETA of an import."""
+        return Response(job_status(self.job(uuid)))
+
+
+class ReportView(ImportView):
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY}, tags=["import"])
+    def get(self, request: Request, uuid: Any) -> StreamingHttpResponse:
+        """The per-row report, once the import finished or stopped."""
+        job = self.job(uuid)
+        if job.status not in (JobStatus.FINISHED, JobStatus.ERROR):
+            raise exceptions.NotFound("The report is available once the import has finished.")
+        lines = (line.encode("utf-8") for line in stream_report(job, source_for(job)))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="report-{job.uuid}.csv"'
+        return response
+
+
+class DeleteView(ImportView):
+    @extend_schema(responses={204: None}, tags=["import"])
+    def delete(self, request: Request, uuid: Any) -> Response:
+        """Delete the import, its CSV and report; never the imported documents."""
+        job = self.job(uuid)
+        try:
+            with transaction.atomic():
+                delete_job(job)
+        except ImportProblem as exc:
+            raise problem(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)

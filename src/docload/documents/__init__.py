@@ -1,0 +1,1 @@
+"""Documents: models, validation, content storage and the Documenten API."""

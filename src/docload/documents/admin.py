@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+
+
+class ObjectInformatieObjectInline(admin.TabularInline):
+    model = ObjectInformatieObject
+    extra = 0
+
+
+@admin.register(EnkelvoudigInformatieObject)
+class EnkelvoudigInformatieObjectAdmin(admin.ModelAdmin):
+    list_display = ("identificatie", "bronorganisatie", "titel", "creatiedatum", "bestandsomvang")
+    list_filter = ("vertrouwelijkheidaanduiding", "status", "informatieobjecttype")
+    search_fields = ("identificatie", "titel", "uuid")
+    readonly_fields = ("uuid", "content_key", "versie", "begin_registratie", "import_job")
+    raw_id_fields = ("informatieobjecttype",)
+    show_full_result_count = False  # counting a million rows on every page is slow
+    inlines = [ObjectInformatieObjectInline]

@@ -1,0 +1,209 @@
+"""Documenten API serializers: they shape JSON; the rules live in documents.validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from docload.documents.constants import (
+    VERTROUWELIJKHEID_CHOICES,
+    IntegriteitAlgoritme,
+    ObjectType,
+    OndertekeningSoort,
+    Status,
+)
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.validation import DocumentTypes, FieldError, validate_document
+
+
+def raise_field_errors(errors: list[FieldError]) -> None:
+    """Turn validation errors into a DRF ValidationError (rendered as invalidParams)."""
+    if errors:
+        detail: dict[str, list[ErrorDetail]] = {}
+        for error in errors:
+            detail.setdefault(error.name, []).append(ErrorDetail(error.reason, code=error.code))
+        raise serializers.ValidationError(detail)
+
+
+def field_error(name: str, code: str, reason: str) -> serializers.ValidationError:
+    """A ValidationError for one field, to raise."""
+    return serializers.ValidationError({name: [ErrorDetail(reason, code=code)]})
+
+
+def absolute_url(request: Any, view_name: str, uuid: Any) -> str:
+    path = reverse(view_name, kwargs={"uuid": str(uuid)})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class OndertekeningSerializer(serializers.Serializer):
+    soort = serializers.ChoiceField(choices=OndertekeningSoort.choices, allow_blank=True)
+    datum = serializers.DateField(allow_null=True)
+
+
+class IntegriteitSerializer(serializers.Serializer):
+    algoritme = serializers.ChoiceField(choices=IntegriteitAlgoritme.choices, allow_blank=True)
+    waarde = serializers.CharField(allow_blank=True)
+    datum = serializers.DateField(allow_null=True)
+
+
+def _text(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, **kwargs)
+
+
+def _date() -> serializers.DateField:
+    return serializers.DateField(required=False, allow_null=True)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class DocumentTypeUrlField(serializers.CharField):
+    """Read: the absolute URL of the type. Write: a URL, checked by documents.validation."""
+
+    def to_representation(self, value: Any) -> str:
+        return absolute_url(self.context.get("request"), "informatieobjecttype-detail", value.uuid)
+
+
+class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField()
+    identificatie = _text()
+    bronorganisatie = serializers.CharField(required=False)
+    creatiedatum = _date()
+    titel = serializers.CharField(required=False)
+    vertrouwelijkheidaanduiding = serializers.ChoiceField(
+        choices=VERTROUWELIJKHEID_CHOICES, required=False, allow_blank=True
+    )
+    auteur = serializers.CharField(required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
+    formaat = _text()
+    taal = serializers.CharField(required=False)
+    versie = serializers.IntegerField(read_only=True)
+    beginRegistratie = serializers.DateTimeField(source="begin_registratie", read_only=True)
+    bestandsnaam = _text()
+    inhoud = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="Write: the content, base64-encoded. Read: the URL to download it.",
+    )
+    bestandsomvang = serializers.IntegerField(required=False, allow_null=True)
+    link = _text()
+    beschrijving = _text()
+    ontvangstdatum = _date()
+    verzenddatum = _date()
+    indicatieGebruiksrecht = serializers.BooleanField(
+        source="indicatie_gebruiksrecht", required=False, allow_null=True
+    )
+    verschijningsvorm = _text()
+    ondertekening = OndertekeningSerializer(required=False, allow_null=True)
+    integriteit = IntegriteitSerializer(required=False, allow_null=True)
+    informatieobjecttype = DocumentTypeUrlField(required=False)
+    locked = serializers.BooleanField(read_only=True)
+    trefwoorden = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def get_url(self, document: EnkelvoudigInformatieObject) -> str:
+        return absolute_url(
+            self.context.get("request"), "enkelvoudiginformatieobject-detail", document.uuid
+        )
+
+    def to_representation(self, document: EnkelvoudigInformatieObject) -> dict[str, Any]:
+        data = super().to_representation(document)
+        data["inhoud"] = (
+            absolute_url(
+                self.context.get("request"), "enkelvoudiginformatieobject-download", document.uuid
+            )
+            if document.content_key
+            else None
+        )
+        data["ondertekening"] = {
+            "soort": document.ondertekening_soort,
+            "datum": document.ondertekening_datum,
+        }
+        data["integriteit"] = {
+            "algoritme": document.integriteit_algoritme,
+            "waarde": document.integriteit_waarde,
+            "datum": document.integriteit_datum,
+        }
+        for nested in ("ondertekening", "integriteit"):
+            data[nested] = {
+                key: value.isoformat() if hasattr(value, "isoformat") else value
+                for key, value in data[nested].items()
+            }
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = dict(attrs)
+        if "indicatie_gebruiksrecht" in attrs:
+            attrs["indicatieGebruiksrecht"] = attrs.pop("indicatie_gebruiksrecht")
+        inhoud = attrs.pop("inhoud", None)
+        values = self._current_values() if self.partial else {}
+        values.update(attrs)
+        cleaned, errors = validate_document(values, DocumentTypes(), creating=self.instance is None)
+        raise_field_errors(errors)
+        return {"cleaned": cleaned, "inhoud": inhoud}
+
+    def _current_values(self) -> dict[str, Any]:
+        document = self.instance
+        if document is None:
+            return {}
+        return {
+            "identificatie": document.identificatie,
+            "bronorganisatie": document.bronorganisatie,
+            "creatiedatum": document.creatiedatum,
+            "titel": document.titel,
+            "vertrouwelijkheidaanduiding": document.vertrouwelijkheidaanduiding,
+            "auteur": document.auteur,
+            "status": document.status,
+            "formaat": document.formaat,
+            "taal": document.taal,
+            "bestandsnaam": document.bestandsnaam,
+            "bestandsomvang": document.bestandsomvang,
+            "link": document.link,
+            "beschrijving": document.beschrijving,
+            "ontvangstdatum": document.ontvangstdatum,
+            "verzenddatum": document.verzenddatum,
+            "indicatieGebruiksrecht": document.indicatie_gebruiksrecht,
+            "verschijningsvorm": document.verschijningsvorm,
+            "ondertekening": {
+                "soort": document.ondertekening_soort,
+                "datum": document.ondertekening_datum,
+            },
+            "integriteit": {
+                "algoritme": document.integriteit_algoritme,
+                "waarde": document.integriteit_waarde,
+                "datum": document.integriteit_datum,
+            },
+            "informatieobjecttype": self.fields["informatieobjecttype"].to_representation(
+                document.informatieobjecttype
+            ),
+            "trefwoorden": document.trefwoorden,
+        }
+
+
+class ObjectInformatieObjectSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    informatieobject = serializers.HyperlinkedRelatedField(
+        view_name="enkelvoudiginformatieobject-detail",
+        lookup_field="uuid",
+        queryset=EnkelvoudigInformatieObject.objects.all(),
+    )
+    objectType = serializers.ChoiceField(source="object_type", choices=ObjectType.choices)
+
+    class Meta:
+        model = ObjectInformatieObject
+        fields = ("url", "informatieobject", "object", "objectType")
+        validators: list[Any] = []
+
+    def get_url(self, link: ObjectInformatieObject) -> str:
+        return absolute_url(self.context.get("request"), "objectinformatieobject-detail", link.uuid)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ObjectInformatieObject.objects.filter(
+            informatieobject=attrs["informatieobject"], object=attrs["object"]
+        ).exists():
+            raise serializers.ValidationError(
+                "This document is already linked to this object.", code="unique"
+            )
+        return attrs

@@ -1,0 +1,385 @@
+"""The field rules of an EnkelvoudigInformatieObject, in one place.
+
+The Documenten API and every import dialect call these functions on plain dicts keyed by the
+API's field names (camelCase, nested `ondertekening` and `integriteit`). Values may be strings
+(as read from a CSV) or already typed (as parsed from JSON). Nothing here depends on a request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db.models import F
+from django.http.request import split_domain_port, validate_host
+from django.urls import Resolver404, resolve
+
+from docload.catalog.models import InformatieObjectType
+from docload.documents.constants import (
+    VERTROUWELIJKHEID_ORDER,
+    IntegriteitAlgoritme,
+    OndertekeningSoort,
+    Status,
+)
+from docload.documents.models import EnkelvoudigInformatieObject, IdentificatieSequence
+
+REQUIRED = ("bronorganisatie", "creatiedatum", "titel", "auteur", "taal", "informatieobjecttype")
+MAX_LENGTHS = {
+    "identificatie": 40,
+    "titel": 200,
+    "auteur": 200,
+    "formaat": 255,
+    "bestandsnaam": 255,
+    "link": 200,
+    "beschrijving": 1000,
+}
+_PLAIN_TEXT = ("identificatie", "titel", "auteur", "formaat", "bestandsnaam", "beschrijving")
+_DATES = ("creatiedatum", "ontvangstdatum", "verzenddatum")
+_RECEIVED_FORBIDS = (Status.IN_BEWERKING, Status.TER_VASTSTELLING)
+_url_validator = URLValidator()
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One refused value: `name` is the API field name, `code` a stable machine code."""
+
+    name: str
+    code: str
+    reason: str
+
+
+def find_document_type(url: str) -> InformatieObjectType | FieldError:
+    """The informatieobjecttype a URL of this registry's catalogue names, published or not."""
+    parsed = urlparse(url)
+    host, _ = split_domain_port(parsed.netloc)
+    if parsed.scheme not in ("http", "https") or not validate_host(host, settings.ALLOWED_HOSTS):
+        return FieldError(
+            "informatieobjecttype", "bad-url", f"{url!r} is not a URL of this registry."
+        )
+    try:
+        match = resolve(parsed.path)
+    except Resolver404:
+        match = None
+    if match is None or match.url_name != "informatieobjecttype-detail":
+        return FieldError(
+            "informatieobjecttype", "bad-url", f"{url!r} is not an informatieobjecttype URL."
+        )
+    found = InformatieObjectType.objects.filter(uuid=match.kwargs["uuid"]).first()
+    if found is None:
+        return FieldError(
+            "informatieobjecttype",
+            "does_not_exist",
+            f"Informatieobjecttype {url!r} does not exist.",
+        )
+    return found
+
+
+class DocumentTypes:
+    """Resolves `informatieobjecttype` URLs to published types, remembering each answer.
+
+    One instance per API request or per import job: a job of a million rows with three document
+    types asks the database three times.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, InformatieObjectType | FieldError] = {}
+
+    def resolve(self, url: str) -> InformatieObjectType | FieldError:
+        if url not in self._known:
+            found = find_document_type(url)
+            if isinstance(found, InformatieObjectType) and found.concept:
+                found = FieldError(
+                    "informatieobjecttype",
+                    "not-published",
+                    f"Informatieobjecttype {url!r} is not published.",
+                )
+            self._known[url] = found
+        return self._known[url]
+
+
+def rsin_is_valid(value: str) -> bool:
+    """Nine digits passing the 11-test (elfproef) of RSIN and BSN numbers."""
+    if len(value) != 9 or not value.isdigit():
+        return False
+    total = sum(
+        int(digit) * weight for digit, weight in zip(value[:8], range(9, 1, -1), strict=True)
+    )
+    return (total - int(value[8])) % 11 == 0
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != {}
+
+
+def _parse_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value.strip())
+    raise ValueError(value)
+
+
+class _Collector:
+    """Gathers errors and cleaned values for one document."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.errors: list[FieldError] = []
+        self.cleaned: dict[str, Any] = {}
+
+    def error(self, name: str, code: str, reason: str) -> None:
+        self.errors.append(FieldError(name, code, reason))
+
+    def text(self, name: str, field: str) -> None:
+        value = self.data.get(name)
+        if not _present(value):
+            self.cleaned[field] = ""
+            return
+        if not isinstance(value, str):
+            self.error(name, "invalid", "Must be a string.")
+            return
+        limit = MAX_LENGTHS.get(name)
+        if limit is not None and len(value) > limit:
+            self.error(name, "max_length", f"At most {limit} characters (got {len(value)}).")
+            return
+        self.cleaned[field] = value
+
+    def choice(self, name: str, field: str, choices: Collection[str]) -> None:
+        value = self.data.get(name)
+        if not _present(value):
+            self.cleaned[field] = ""
+        elif value not in choices:
+            self.error(name, "invalid_choice", f"{value!r} is not one of {', '.join(choices)}.")
+        else:
+            self.cleaned[field] = value
+
+    def date(self, name: str, field: str, value: Any) -> None:
+        if not _present(value):
+            self.cleaned[field] = None
+            return
+        try:
+            self.cleaned[field] = _parse_date(value)
+        except (TypeError, ValueError):
+            self.error(name, "invalid", f"{value!r} is not a date (YYYY-MM-DD).")
+
+
+def validate_document(
+    data: Mapping[str, Any], document_types: DocumentTypes, *, creating: bool = True
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check one document's values; return model field values and every error found.
+
+    `data` holds the complete document (for an update: the current values merged with the new).
+    Uniqueness against other documents is checked separately and set-based
+    (`taken_identificaties`, `existing_uuids`), so that an import can check a whole batch at once.
+    """
+    check = _Collector(data)
+    for name in REQUIRED:
+        if not _present(data.get(name)):
+            check.error(name, "required", "This field is required.")
+    for name in _PLAIN_TEXT:
+        check.text(name, name)
+    check.text("auteur", "auteur")
+    check.text("verschijningsvorm", "verschijningsvorm")
+
+    bronorganisatie = data.get("bronorganisatie")
+    if _present(bronorganisatie):
+        if isinstance(bronorganisatie, str) and rsin_is_valid(bronorganisatie):
+            check.cleaned["bronorganisatie"] = bronorganisatie
+        else:
+            check.error("bronorganisatie", "invalid", f"{bronorganisatie!r} is not a valid RSIN.")
+
+    taal = data.get("taal")
+    if _present(taal):
+        if isinstance(taal, str) and len(taal) == 3 and taal.isascii() and taal.isalpha():
+            check.cleaned["taal"] = taal.lower()
+        else:
+            check.error("taal", "invalid", "Must be exactly 3 letters (ISO 639-2/B).")
+
+    for name in _DATES:
+        check.date(name, name, data.get(name))
+
+    check.choice(
+        "vertrouwelijkheidaanduiding", "vertrouwelijkheidaanduiding", VERTROUWELIJKHEID_ORDER
+    )
+    check.choice("status", "status", Status.values)
+    if check.cleaned.get("ontvangstdatum") and check.cleaned.get("status") in _RECEIVED_FORBIDS:
+        check.error(
+            "status",
+            "invalid_for_received",
+            "With an ontvangstdatum the status cannot be in_bewerking or ter_vaststelling.",
+        )
+
+    _check_bestandsomvang(check)
+    _check_link(check)
+    _check_gebruiksrecht(check, creating)
+    _check_ondertekening(check)
+    _check_integriteit(check)
+    _check_trefwoorden(check)
+
+    type_url = data.get("informatieobjecttype")
+    if _present(type_url):
+        found = document_types.resolve(str(type_url))
+        if isinstance(found, FieldError):
+            check.errors.append(found)
+        else:
+            check.cleaned["informatieobjecttype"] = found
+            if not check.cleaned.get("vertrouwelijkheidaanduiding"):
+                check.cleaned["vertrouwelijkheidaanduiding"] = found.vertrouwelijkheidaanduiding
+    return check.cleaned, check.errors
+
+
+def _check_bestandsomvang(check: _Collector) -> None:
+    value = check.data.get("bestandsomvang")
+    if not _present(value):
+        check.cleaned["bestandsomvang"] = None
+        return
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(value)
+        size = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        check.error("bestandsomvang", "invalid", f"{value!r} is not a whole number.")
+        return
+    if size < 0:
+        check.error("bestandsomvang", "min_value", "Must be 0 or more.")
+    else:
+        check.cleaned["bestandsomvang"] = size
+
+
+def _check_link(check: _Collector) -> None:
+    check.text("link", "link")
+    link = check.cleaned.get("link")
+    if link:
+        try:
+            _url_validator(link)
+        except DjangoValidationError:
+            check.error("link", "invalid", f"{link!r} is not a valid URL.")
+
+
+def _check_gebruiksrecht(check: _Collector, creating: bool) -> None:
+    value = check.data.get("indicatieGebruiksrecht")
+    if not _present(value):
+        check.cleaned["indicatie_gebruiksrecht"] = None
+        return
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in ("true", "false"):
+            check.error("indicatieGebruiksrecht", "invalid", f"{value!r} is not a boolean.")
+            return
+        value = lowered == "true"
+    if not isinstance(value, bool):
+        check.error("indicatieGebruiksrecht", "invalid", f"{value!r} is not a boolean.")
+    elif value and creating:
+        check.error(
+            "indicatieGebruiksrecht",
+            "missing-gebruiksrechten",
+            "indicatieGebruiksrecht cannot be true when creating: no gebruiksrechten exist yet.",
+        )
+    else:
+        check.cleaned["indicatie_gebruiksrecht"] = value
+
+
+def _nested(check: _Collector, name: str, parts: Iterable[str]) -> dict[str, Any] | None:
+    value = check.data.get(name)
+    if not _present(value):
+        return None
+    if not isinstance(value, Mapping):
+        check.error(name, "invalid", "Must be an object.")
+        return None
+    filled = {part: value.get(part) for part in parts}
+    if not any(_present(item) for item in filled.values()):
+        return None
+    for part, item in filled.items():
+        if not _present(item):
+            check.error(f"{name}.{part}", "required", f"Required when {name} is given.")
+    return filled
+
+
+def _check_ondertekening(check: _Collector) -> None:
+    check.cleaned.update(ondertekening_soort="", ondertekening_datum=None)
+    filled = _nested(check, "ondertekening", ("soort", "datum"))
+    if filled is None:
+        return
+    soort = filled["soort"]
+    if _present(soort):
+        if soort in OndertekeningSoort.values:
+            check.cleaned["ondertekening_soort"] = soort
+        else:
+            check.error("ondertekening.soort", "invalid_choice", f"{soort!r} is unknown.")
+    check.date("ondertekening.datum", "ondertekening_datum", filled["datum"])
+
+
+def _check_integriteit(check: _Collector) -> None:
+    check.cleaned.update(integriteit_algoritme="", integriteit_waarde="", integriteit_datum=None)
+    filled = _nested(check, "integriteit", ("algoritme", "waarde", "datum"))
+    if filled is None:
+        return
+    algoritme, waarde = filled["algoritme"], filled["waarde"]
+    if _present(algoritme):
+        if algoritme in IntegriteitAlgoritme.values:
+            check.cleaned["integriteit_algoritme"] = algoritme
+        else:
+            check.error("integriteit.algoritme", "invalid_choice", f"{algoritme!r} is unknown.")
+    if _present(waarde):
+        if isinstance(waarde, str) and len(waarde) <= 128:
+            check.cleaned["integriteit_waarde"] = waarde
+        else:
+            check.error("integriteit.waarde", "max_length", "At most 128 characters.")
+    check.date("integriteit.datum", "integriteit_datum", filled["datum"])
+
+
+def _check_trefwoorden(check: _Collector) -> None:
+    value = check.data.get("trefwoorden")
+    if not _present(value):
+        check.cleaned["trefwoorden"] = []
+        return
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        check.error("trefwoorden", "invalid", "Must be a list of strings.")
+    elif any(len(item) > 100 for item in value):
+        check.error("trefwoorden", "max_length", "Each trefwoord has at most 100 characters.")
+    else:
+        check.cleaned["trefwoorden"] = value
+
+
+def taken_identificaties(
+    pairs: Collection[tuple[str, str]], exclude_pk: int | None = None
+) -> set[tuple[str, str]]:
+    """The (bronorganisatie, identificatie) pairs of `pairs` that documents already use."""
+    if not pairs:
+        return set()
+    query = EnkelvoudigInformatieObject.objects.filter(
+        identificatie__in={identificatie for _, identificatie in pairs}
+    )
+    if exclude_pk is not None:
+        query = query.exclude(pk=exclude_pk)
+    found = set(query.values_list("bronorganisatie", "identificatie"))
+    return found & set(pairs)
+
+
+def existing_uuids(uuids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """The uuids of `uuids` that documents already use."""
+    if not uuids:
+        return set()
+    return set(
+        EnkelvoudigInformatieObject.objects.filter(uuid__in=uuids).values_list("uuid", flat=True)
+    )
+
+
+def allocate_identificaties(count: int, year: int) -> list[str]:
+    """Reserve `count` generated identificaties for `year`; call inside the writing transaction."""
+    if count == 0:
+        return []
+    IdentificatieSequence.objects.get_or_create(year=year)
+    # The UPDATE takes the row lock first, so concurrent writers get disjoint ranges.
+    IdentificatieSequence.objects.filter(year=year).update(last_value=F("last_value") + count)
+    last = IdentificatieSequence.objects.values_list("last_value", flat=True).get(year=year)
+    return [f"DOCUMENT-{year}-{number:010d}" for number in range(last - count + 1, last + 1)]

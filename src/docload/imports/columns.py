@@ -1,0 +1,103 @@
+"""The flat row format (Open Zaak's 27 CSV columns): shared by CSV and spreadsheet sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from docload.imports.errors import ImportProblem
+
+REQUIRED_HEADERS = (
+    "uuid",
+    "identificatie",
+    "bronorganisatie",
+    "creatiedatum",
+    "titel",
+    "vertrouwelijkheidaanduiding",
+    "auteur",
+    "status",
+    "formaat",
+    "taal",
+    "bestandsnaam",
+    "bestandsomvang",
+    "bestandspad",
+    "link",
+    "beschrijving",
+    "ontvangstdatum",
+    "verzenddatum",
+    "indicatieGebruiksrecht",
+    "verschijningsvorm",
+    "ondertekening.soort",
+    "ondertekening.datum",
+    "integriteit.algoritme",
+    "integriteit.waarde",
+    "integriteit.datum",
+    "informatieobjecttype",
+    "zaakUuid",
+    "trefwoorden",
+)
+_PLAIN = (
+    "identificatie",
+    "bronorganisatie",
+    "creatiedatum",
+    "titel",
+    "vertrouwelijkheidaanduiding",
+    "auteur",
+    "status",
+    "formaat",
+    "taal",
+    "bestandsnaam",
+    "bestandsomvang",
+    "link",
+    "beschrijving",
+    "ontvangstdatum",
+    "verzenddatum",
+    "verschijningsvorm",
+    "informatieobjecttype",
+)
+
+
+@dataclass(frozen=True)
+class RowInput:
+    """What one row asks for: document values (API names) plus import-only instructions."""
+
+    document: dict[str, Any]
+    uuid: str
+    content_reference: str
+    zaak_uuid: str
+
+
+def check_headers(header: list[str]) -> None:
+    """Raise `missing-import-headers` naming every required header the file lacks."""
+    missing = [name for name in REQUIRED_HEADERS if name not in header]
+    if missing:
+        raise ImportProblem(
+            "missing-import-headers",
+            f"The CSV file is missing these headers: {', '.join(missing)}.",
+        )
+
+
+def _cell(values: dict[str, Any], name: str) -> str:
+    value = values.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def flat_row_input(values: dict[str, Any]) -> RowInput:
+    """Map one flat row to document values. Empty cells are absent."""
+    document: dict[str, Any] = {name: _cell(values, name) or None for name in _PLAIN}
+    gebruiksrecht = _cell(values, "indicatieGebruiksrecht")
+    document["indicatieGebruiksrecht"] = gebruiksrecht or None
+    for nested, parts in (
+        ("ondertekening", ("soort", "datum")),
+        ("integriteit", ("algoritme", "waarde", "datum")),
+    ):
+        filled = {part: _cell(values, f"{nested}.{part}") or None for part in parts}
+        document[nested] = filled if any(filled.values()) else None
+    trefwoorden = _cell(values, "trefwoorden").replace('"', "")
+    document["trefwoorden"] = [word.strip() for word in trefwoorden.split(",") if word.strip()]
+    return RowInput(
+        document=document,
+        uuid=_cell(values, "uuid"),
+        content_reference=_cell(values, "bestandspad"),
+        zaak_uuid=_cell(values, "zaakUuid"),
+    )

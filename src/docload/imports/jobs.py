@@ -1,0 +1,198 @@
+"""The job state machine: create, start, lease, finish, fail, resume, delete."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from docload.imports.errors import ImportProblem
+from docload.imports.models import Job, JobStatus, RowResult
+
+
+def _lease_time() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+
+
+def create_job(dialect: str, **fields: Any) -> Job:
+    """A new pending job. For `openzaak`, at most one may be open (`existing-import-started`)."""
+    fields.setdefault("batch_size", settings.IMPORT_DOCUMENTEN_BATCH_SIZE)
+    try:
+        with transaction.atomic():
+            return Job.objects.create(dialect=dialect, **fields)
+    except IntegrityError as exc:
+        raise ImportProblem(
+            "existing-import-started", "Another import is already pending or running."
+        ) from exc
+
+
+def source_key_for(job: Job, name: str) -> str:
+    return f"imports/{job.uuid}/{name}"
+
+
+def start_job(
+    job: Job, source_key: str, content_source: dict[str, Any], *, enqueue: bool = True
+) -> None:
+    """Move a pending job to active with its stored source, and enqueue it after the commit.
+
+    `enqueue=False` is for a caller that runs the job itself (the `docload import` command).
+    """
+    from docload.imports.tasks import enqueue_job
+
+    updated = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
+        status=JobStatus.ACTIVE,
+        source_key=source_key,
+        content_source=content_source,
+        lease_owner="",
+        lease_expires=None,
+    )
+    if not updated:
+        raise ImportProblem("invalid-status", "The import is not pending.")
+    job.refresh_from_db()
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_job(job.uuid))
+
+
+def acquire_lease(job_uuid: uuid.UUID, worker_id: str) -> Job | None:
+    """Take the job for this worker when it is active and nobody holds a live lease."""
+    now = timezone.now()
+    taken = (
+        Job.objects.filter(uuid=job_uuid, status=JobStatus.ACTIVE)
+        .filter(Q(lease_owner="") | Q(lease_expires__isnull=True) | Q(lease_expires__lt=now))
+        .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+        .update(lease_owner=worker_id, lease_expires=now + _lease_time())
+    )
+    if not taken:
+        return None
+    job = Job.objects.get(uuid=job_uuid)
+    if job.started_on is None:
+        Job.objects.filter(pk=job.pk).update(started_on=now)
+        job.started_on = now
+    return job
+
+
+def finish_job(job: Job, worker_id: str) -> None:
+    Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
+        status=JobStatus.FINISHED, finished_on=timezone.now(), lease_owner="", lease_expires=None
+    )
+
+
+def fail_job(job: Job, comment: str, unfinished_rows: Sequence[int] = ()) -> None:
+    """Stop the job with status `error`, commenting on rows that were not committed."""
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.ERROR,
+            comment=comment,
+            finished_on=timezone.now(),
+            lease_owner="",
+            lease_expires=None,
+        )
+        RowResult.objects.bulk_create(
+            [
+                RowResult(
+                    job=job,
+                    row_number=number,
+                    imported=False,
+                    comment=f"Not imported: the import stopped: {comment}",
+                )
+                for number in unfinished_rows
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def resume_job(job: Job) -> None:
+    """Continue a job that stopped with `error` after its last committed batch."""
+    from docload.imports.tasks import enqueue_job
+
+    with transaction.atomic():
+        if job.status != JobStatus.ERROR:
+            raise ImportProblem("invalid-status", "Only an import with status error can resume.")
+        # Comments on rows of the failed batch go; those rows are done again.
+        RowResult.objects.filter(job=job, row_number__gt=job.processed + 1).delete()
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.ACTIVE,
+            comment="",
+            finished_on=None,
+            lease_owner="",
+            lease_expires=None,
+        )
+        transaction.on_commit(lambda: enqueue_job(job.uuid))
+
+
+def requeue_stalled_jobs() -> list[uuid.UUID]:
+    """Enqueue active jobs whose worker died (lease ran out) or that were never picked up."""
+    from docload.imports.tasks import enqueue_job
+
+    now = timezone.now()
+    stalled = list(
+        Job.objects.filter(status=JobStatus.ACTIVE, lease_expires__lt=now).values_list(
+            "uuid", flat=True
+        )
+    )
+    requeued = []
+    for job_uuid in stalled:
+        # Reserve the job for one lease period, so other sweepers do not queue it again.
+        if Job.objects.filter(uuid=job_uuid, lease_expires__lt=now).update(
+            lease_owner="", lease_expires=now + _lease_time()
+        ):
+            enqueue_job(job_uuid)
+            requeued.append(job_uuid)
+    return requeued
+
+
+def delete_job(job: Job) -> None:
+    """Remove the job, its rows and its stored source (never the imported documents)."""
+    if job.status == JobStatus.ACTIVE:
+        raise ImportProblem("import-invalid-status", "An active import cannot be deleted.")
+    key = job.source_key
+    job.delete()
+    if key:
+        transaction.on_commit(lambda: storages["default"].delete(key))
+
+
+def delete_expired_jobs(now: datetime.datetime | None = None) -> int:
+    """Daily retention: delete finished/error jobs by finish time, pending ones by creation."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
+    expired = Job.objects.filter(
+        Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
+        | Q(status=JobStatus.PENDING, created_on__lt=cutoff)
+    )
+    count = 0
+    for job in expired.iterator():
+        with transaction.atomic():
+            delete_job(job)
+        count += 1
+    return count
+
+
+def job_status(job: Job, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Counters, times, rate and ETA of a job."""
+    now = now or timezone.now()
+    rate = None
+    eta = None
+    if job.started_on and job.processed:
+        elapsed = ((job.finished_on or now) - job.started_on).total_seconds()
+        rate = round(job.processed / elapsed, 1) if elapsed > 0 else None
+        if rate and job.total is not None and job.status == JobStatus.ACTIVE:
+            eta = round(max(job.total - job.processed, 0) / rate, 1)
+    return {
+        "total": job.total or 0,
+        "processed": job.processed,
+        "processedSuccessfully": job.succeeded,
+        "processedInvalid": job.invalid,
+        "status": job.status,
+        "createdOn": job.created_on,
+        "startedOn": job.started_on,
+        "finishedOn": job.finished_on,
+        "rowsPerSecond": rate,
+        "etaSeconds": eta,
+        "comment": job.comment,
+    }

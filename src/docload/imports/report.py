@@ -1,0 +1,55 @@
+"""The per-row report: the input rows, in input order, with `opmerking` and `resultaat`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from docload.imports.models import Job, RowResult
+from docload.imports.sources import Source
+
+IMPORTED = "Geïmporteerd"
+NOT_IMPORTED = "Niet geïmporteerd"
+NOT_PROCESSED = "Not processed: the import stopped before this row."
+_FLUSH_BYTES = 64 * 1024
+
+
+def stream_report(job: Job, source: Source) -> Iterator[str]:
+    """CSV text, a line at a time: never built whole in memory.
+
+    Source rows and row results are both read in row order and merged as they stream.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    header = source.header()
+    writer.writerow([*header, "opmerking", "resultaat"])
+    yield flush()
+    results = RowResult.objects.filter(job=job).order_by("row_number").iterator(chunk_size=2000)
+    result = next(results, None)
+    try:
+        for row in source.rows():
+            while result is not None and result.row_number < row.number:
+                result = next(results, None)
+            values = dict(row.values)
+            if result is not None and result.row_number == row.number:
+                if result.document_uuid and "uuid" in values:
+                    values["uuid"] = str(result.document_uuid)
+                if result.identificatie and "identificatie" in values:
+                    values["identificatie"] = result.identificatie
+                comment, outcome = result.comment, IMPORTED if result.imported else NOT_IMPORTED
+            else:
+                comment, outcome = NOT_PROCESSED, NOT_IMPORTED
+            writer.writerow([*(values.get(name, "") for name in header), comment, outcome])
+            if buffer.tell() > _FLUSH_BYTES:
+                yield flush()
+    except (csv.Error, UnicodeDecodeError) as exc:
+        writer.writerow([f"The rest of the metadata file cannot be read: {exc}"])
+    yield flush()

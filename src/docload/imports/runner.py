@@ -1,0 +1,87 @@
+"""Running a job: take its lease, count its rows, write its batches, finish or fail."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import DatabaseError, connection
+
+from docload.imports.columns import flat_row_input
+from docload.imports.content import resolver_for
+from docload.imports.jobs import acquire_lease, fail_job, finish_job
+from docload.imports.models import Job
+from docload.imports.sources import Source, SourceRow, batches
+from docload.imports.sources.csv import CsvSource
+from docload.imports.writer import JobContext, LeaseLost, write_batch
+
+logger = logging.getLogger(__name__)
+_FAIL_ATTEMPTS = 10
+
+
+def source_for(job: Job) -> Source:
+    """The job's metadata source, opened from storage for each pass."""
+    if job.source_format == "csv":
+        return CsvSource(lambda: storages["default"].open(job.source_key, "rb"))
+    raise ValueError(f"Unknown source format {job.source_format!r}")
+
+
+def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
+    """Run the job to its end, unless another worker holds it.
+
+    Resumes after the last committed batch: the job's `processed` counter and its row results
+    commit together, so it says exactly how many leading rows are done.
+    """
+    job = acquire_lease(job_uuid, worker_id)
+    if job is None:
+        return
+    source = source_for(job)
+    batch: list[SourceRow] = []
+    try:
+        if job.total is None:
+            job.total = source.count()
+            Job.objects.filter(pk=job.pk).update(total=job.total)
+        with ThreadPoolExecutor(settings.IMPORT_CONTENT_THREADS) as executor:
+            context = JobContext(
+                job=job,
+                worker_id=worker_id,
+                resolver=resolver_for(job.content_source),
+                row_input=flat_row_input,
+                executor=executor,
+            )
+            for batch in batches(source, job.batch_size, skip=job.processed):
+                write_batch(context, batch)
+    except LeaseLost:
+        logger.warning("Lost the lease on import %s; another worker continues it", job.uuid)
+        return
+    except (csv.Error, UnicodeDecodeError) as exc:
+        _fail(job, f"The metadata file cannot be read: {exc}", batch)
+        return
+    except DatabaseError as exc:
+        _fail(job, f"Database error: {exc}", batch)
+        return
+    except Exception as exc:
+        logger.exception("Import %s stopped", job.uuid)
+        _fail(job, f"Unexpected error: {exc!r}", batch)
+        return
+    finish_job(job, worker_id)
+
+
+def _fail(job: Job, comment: str, batch: list[SourceRow]) -> None:
+    """Record the fault, waiting for the database to come back for a little while.
+
+    If it does not, the job keeps its lease until that runs out; a worker then takes it over.
+    """
+    for attempt in range(_FAIL_ATTEMPTS):
+        try:
+            connection.close()
+            fail_job(job, comment, [row.number for row in batch])
+            return
+        except DatabaseError:
+            time.sleep(min(2**attempt * 0.1, 5))
+    logger.error("Could not record the failure of import %s: %s", job.uuid, comment)

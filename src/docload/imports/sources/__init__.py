@@ -1,0 +1,41 @@
+"""Metadata sources: each reads one format as a stream of numbered rows.
+
+A source is a small protocol so that CSV files, spreadsheet sheets and JSON payloads all fit:
+the engine asks for the record count once, then for batches of rows after the last committed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One record. `number` counts the header as line 1, as Open Zaak's messages do."""
+
+    number: int
+    values: dict[str, Any]
+
+
+class Source(Protocol):
+    def header(self) -> list[str]:
+        """The column names, in file order."""
+        ...
+
+    def count(self) -> int:
+        """How many records there are (streamed, not loaded)."""
+        ...
+
+    def rows(self, skip: int = 0) -> Iterator[SourceRow]:
+        """Every record after the first `skip`, in file order."""
+        ...
+
+
+def batches(source: Source, size: int, skip: int = 0) -> Iterator[list[SourceRow]]:
+    """The source's rows after the first `skip`, in lists of at most `size`."""
+    rows = source.rows(skip)
+    while batch := list(islice(rows, size)):
+        yield batch

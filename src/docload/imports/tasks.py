@@ -1,0 +1,33 @@
+"""Background tasks. A task carries only a job's uuid; the job's state is in the database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from django_tasks import task
+
+from docload.imports.jobs import delete_expired_jobs
+from docload.imports.runner import run_job
+
+_RUN_TOKEN = uuid.uuid4().hex[:6]
+
+
+def worker_id() -> str:
+    """Names the process holding a lease (host, pid, and a token against pid reuse)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_RUN_TOKEN}"
+
+
+@task(queue_name="imports")
+def run_import(job_uuid: str) -> None:
+    run_job(uuid.UUID(job_uuid), worker_id=worker_id())
+
+
+@task(queue_name="default")
+def apply_retention() -> int:
+    return delete_expired_jobs()
+
+
+def enqueue_job(job_uuid: uuid.UUID) -> None:
+    run_import.enqueue(str(job_uuid))

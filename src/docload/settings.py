@@ -1,0 +1,198 @@
+"""Django settings. Every value is read here, once, from the environment."""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _database(url: str, data_dir: Path) -> dict:
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / "docload.sqlite3"),
+            "OPTIONS": {
+                # WAL lets the API read while a worker writes; IMMEDIATE avoids lock upgrades.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+            "TEST": {"NAME": str(data_dir / "test-docload.sqlite3")},
+        }
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parsed.path.lstrip("/")),
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+        "CONN_MAX_AGE": 60,
+    }
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("DOCLOAD_DATA_DIR", "./var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "docload-development-key-change-me-in-production")
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS") or ["localhost", "127.0.0.1", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
+    "docload.auth",
+    "docload.catalog",
+    "docload.documents",
+    "docload.imports",
+]
+
+MIDDLEWARE = [
+    "docload.api.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "docload.urls"
+WSGI_APPLICATION = "docload.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", ""), DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "nl-nl"
+TIME_ZONE = "Europe/Amsterdam"
+USE_TZ = True
+USE_I18N = False
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Content storage: local files by default, S3 through django-storages when asked.
+_STORAGE_BACKEND = os.environ.get("DOCLOAD_STORAGE", "local")
+if _STORAGE_BACKEND == "s3":
+    _content_storage: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"file_overwrite": True},
+    }
+elif _STORAGE_BACKEND == "local":
+    _content_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "content"), "allow_overwrite": True},
+    }
+else:
+    raise ImproperlyConfigured("DOCLOAD_STORAGE must be 'local' or 's3'")
+STORAGES = {
+    "default": _content_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["docload.auth.authentication.ZGWTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["docload.auth.permissions.HasScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "docload.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "docload.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 100,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "docload Documenten API",
+    "DESCRIPTION": "ZGW Documenten API registry with bulk import.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VertrouwelijkheidaanduidingEnum": "docload.documents.constants.VERTROUWELIJKHEID_CHOICES",
+    },
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "JWT-Claims": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
+    },
+    "SECURITY": [{"JWT-Claims": []}],
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DOCLOAD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "imports"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"docload": {"handlers": ["console"], "level": "INFO"}},
+}
+
+# ZGW auth
+JWT_LEEWAY_SECONDS = _env_int("DOCLOAD_JWT_LEEWAY_SECONDS", 300)
+JWT_MAX_AGE_SECONDS = _env_int("DOCLOAD_JWT_MAX_AGE_SECONDS", 12 * 3600)
+
+# Request bodies. Streamed bodies (CSV, staged files) may be large; JSON bodies are parsed in
+# memory, so they have their own, smaller limit.
+DOCLOAD_MAX_UPLOAD_BYTES = _env_int("DOCLOAD_MAX_UPLOAD_BYTES", 8 * 1024**3)
+DOCLOAD_MAX_JSON_BYTES = _env_int("DOCLOAD_MAX_JSON_BYTES", 512 * 1024**2)
+DATA_UPLOAD_MAX_MEMORY_SIZE = DOCLOAD_MAX_JSON_BYTES
+DOCLOAD_FETCH_ALLOWLIST = _env_list("DOCLOAD_FETCH_ALLOWLIST")
+
+ZAKEN_API_ROOT = os.environ.get("ZAKEN_API_ROOT", "http://localhost:8000/zaken/api/v1/")
+
+# Imports
+IMPORT_DOCUMENTEN_BASE_DIR = Path(
+    os.environ.get("IMPORT_DOCUMENTEN_BASE_DIR", str(DATA_DIR / "import-data"))
+).resolve()
+if IMPORT_DOCUMENTEN_BASE_DIR in (DATA_DIR, Path.cwd().resolve(), Path("/")):
+    raise ImproperlyConfigured("IMPORT_DOCUMENTEN_BASE_DIR must not be the data or project root")
+SETTINGS_FROM_ENV = frozenset(
+    name for name in os.environ if name.startswith(("IMPORT_", "DOCLOAD_"))
+)
+IMPORT_DOCUMENTEN_BATCH_SIZE = _env_int("IMPORT_DOCUMENTEN_BATCH_SIZE", 500)
+IMPORT_RETENTION_DAYS = _env_int("IMPORT_RETENTION_DAYS", 7)
+# A worker renews its lease on a job every batch; a job whose lease ran out is taken over.
+IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 120)
+IMPORT_CONTENT_THREADS = _env_int("IMPORT_CONTENT_THREADS", 4)

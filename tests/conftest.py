@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from docload.auth.models import Applicatie
+from docload.auth.tokens import make_token
+from docload.catalog.models import InformatieObjectType
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings: Any, tmp_path: Path) -> Path:
+    """Every test stores content and import files in its own directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "content"), "allow_overwrite": True},
+        },
+    }
+    base_dir = tmp_path / "import-data"
+    base_dir.mkdir()
+    settings.IMPORT_DOCUMENTEN_BASE_DIR = base_dir
+    return tmp_path
+
+
+@pytest.fixture
+def base_dir(data_dir: Path) -> Path:
+    return data_dir / "import-data"
+
+
+def client_for(applicatie: Applicatie) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(applicatie)}")
+    return client
+
+
+@pytest.fixture
+def superuser_app(db: None) -> Applicatie:
+    return Applicatie.objects.create(
+        client_id="test-all", label="all", heeft_alle_autorisaties=True
+    )
+
+
+@pytest.fixture
+def api(superuser_app: Applicatie) -> APIClient:
+    """A client whose application has every authorization."""
+    return client_for(superuser_app)
+
+
+@pytest.fixture
+def document_type(db: None) -> InformatieObjectType:
+    return InformatieObjectType.objects.create(
+        omschrijving="Brief",
+        vertrouwelijkheidaanduiding="openbaar",
+        begin_geldigheid=datetime.date(2024, 1, 1),
+        concept=False,
+    )
+
+
+@pytest.fixture
+def document_type_url(document_type: InformatieObjectType) -> str:
+    return f"http://testserver/catalogi/api/v1/informatieobjecttypen/{document_type.uuid}"
+
+
+def run_worker() -> None:
+    """Run every queued task in this process with the real database worker, then return."""
+    call_command(
+        "db_worker",
+        batch=True,
+        queue_name="imports,default",
+        reload=False,
+        startup_delay=False,
+        verbosity=0,
+    )
