@@ -147,12 +147,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VertrouwelijkheidaanduidingEnum": "docload.documents.constants.VERTROUWELIJKHEID_CHOICES",
     },
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "JWT-Claims": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-        }
-    },
-    "SECURITY": [{"JWT-Claims": []}],
 }
 
 TASKS = {
