@@ -1,0 +1,199 @@
+import base64
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from docload.auth.models import Applicatie
+from docload.documents.models import EnkelvoudigInformatieObject
+from docload.documents.storage import content_storage
+from tests.conftest import client_for
+from tests.factories import VALID_RSIN
+
+pytestmark = pytest.mark.django_db
+DOCUMENTS = "/documenten/api/v1/enkelvoudiginformatieobjecten"
+
+
+def document_body(type_url: str, content: bytes | None = b"hello", **changes: Any) -> dict:
+    body = {
+        "bronorganisatie": VALID_RSIN,
+        "creatiedatum": "2024-03-01",
+        "titel": "Besluit",
+        "auteur": "Gemeente",
+        "taal": "nld",
+        "bestandsnaam": "besluit.txt",
+        "informatieobjecttype": type_url,
+        "inhoud": base64.b64encode(content).decode() if content is not None else None,
+    }
+    body.update(changes)
+    return body
+
+
+def create(api: APIClient, type_url: str, **kwargs: Any) -> dict:
+    response = api.post(DOCUMENTS, document_body(type_url, **kwargs), format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_create_list_download_patch_delete(
+    api: APIClient, document_type_url: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    content = os.urandom(300_000)
+    created = create(api, document_type_url, content=content)
+    assert created["identificatie"].startswith("DOCUMENT-")
+    assert created["bestandsomvang"] == len(content)
+    assert created["url"].startswith("http://testserver/documenten/api/v1/")
+
+    listed = api.get(DOCUMENTS).json()
+    assert listed["count"] == 1 and listed["results"][0]["url"] == created["url"]
+
+    download = api.get(created["inhoud"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == content
+    assert "besluit.txt" in download["Content-Disposition"]
+
+    patched = api.patch(created["url"], {"titel": "Nieuw"}, format="json")
+    assert patched.status_code == 200
+    assert patched.json()["titel"] == "Nieuw" and patched.json()["versie"] == 2
+
+    document = EnkelvoudigInformatieObject.objects.get()
+    assert content_storage().exists(document.content_key)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(created["url"]).status_code == 204
+    assert not EnkelvoudigInformatieObject.objects.exists()
+    assert not content_storage().exists(document.content_key)
+
+
+def test_put_replaces_content_and_removes_the_old_bytes(
+    api: APIClient, document_type_url: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    created = create(api, document_type_url, content=b"old")
+    old_key = EnkelvoudigInformatieObject.objects.get().content_key
+    body = document_body(document_type_url, content=b"brand new", titel="Vervangen")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.put(created["url"], body, format="json")
+    assert response.status_code == 200, response.json()
+    assert b"".join(api.get(created["inhoud"]).streaming_content) == b"brand new"
+    assert not content_storage().exists(old_key)
+
+
+def test_document_without_content(api: APIClient, document_type_url: str) -> None:
+    created = create(api, document_type_url, content=None)
+    assert created["inhoud"] is None
+    assert api.get(f"{created['url']}/download").status_code == 404
+
+
+def test_invalid_rsin_is_refused_with_invalid_params(
+    api: APIClient, document_type_url: str, data_dir: Path
+) -> None:
+    response = api.post(
+        DOCUMENTS, document_body(document_type_url, bronorganisatie="123456789"), format="json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert {"type", "code", "title", "status", "detail", "instance"} <= problem.keys()
+    assert [p["name"] for p in problem["invalidParams"]] == ["bronorganisatie"]
+    assert not (data_dir / "content").exists()
+
+
+def test_duplicate_identificatie_is_refused(api: APIClient, document_type_url: str) -> None:
+    create(api, document_type_url, identificatie="ZAAK-1")
+    response = api.post(
+        DOCUMENTS, document_body(document_type_url, identificatie="ZAAK-1"), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["code"] == "identificatie-niet-uniek"
+
+
+def test_bad_base64_is_refused(api: APIClient, document_type_url: str) -> None:
+    body = document_body(document_type_url, inhoud="not base64!!")
+    response = api.post(DOCUMENTS, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["name"] == "inhoud"
+
+
+def test_filters(api: APIClient, document_type_url: str) -> None:
+    create(api, document_type_url, identificatie="A", creatiedatum="2024-01-01")
+    create(api, document_type_url, identificatie="B", creatiedatum="2024-06-01")
+
+    def identificaties(query: str) -> list[str]:
+        return [d["identificatie"] for d in api.get(f"{DOCUMENTS}?{query}").json()["results"]]
+
+    assert identificaties("identificatie=B") == ["B"]
+    assert identificaties("creatiedatum__gte=2024-03-01") == ["B"]
+    assert identificaties("creatiedatum__lte=2024-03-01") == ["A"]
+    assert identificaties(f"informatieobjecttype={document_type_url}") == ["A", "B"]
+    assert identificaties(f"bronorganisatie={VALID_RSIN}") == ["A", "B"]
+    bad = api.get(f"{DOCUMENTS}?creatiedatum__gte=gisteren")
+    assert bad.status_code == 400 and bad.json()["invalidParams"][0]["name"] == "creatiedatum__gte"
+
+
+def test_pagination_is_by_hundred(api: APIClient, document_type_url: str) -> None:
+    for number in range(101):
+        create(api, document_type_url, content=None, identificatie=f"D{number}")
+    first = api.get(DOCUMENTS).json()
+    assert first["count"] == 101 and len(first["results"]) == 100 and first["next"]
+    assert len(api.get(first["next"]).json()["results"]) == 1
+
+
+def test_confidential_documents_are_invisible_above_the_maximum(
+    api: APIClient, document_type_url: str
+) -> None:
+    create(api, document_type_url, identificatie="OPEN")
+    secret = create(
+        api, document_type_url, identificatie="SECRET", vertrouwelijkheidaanduiding="geheim"
+    )
+    reader = client_for(
+        Applicatie.objects.create(
+            client_id="reader",
+            scopes=["documenten.lezen"],
+            max_vertrouwelijkheidaanduiding="intern",
+        )
+    )
+    assert [d["identificatie"] for d in reader.get(DOCUMENTS).json()["results"]] == ["OPEN"]
+    assert reader.get(secret["url"]).status_code == 404
+    assert reader.get(f"{secret['url']}/download").status_code == 404
+
+
+def test_scope_is_required(document_type_url: str) -> None:
+    reader = client_for(Applicatie.objects.create(client_id="reader", scopes=["documenten.lezen"]))
+    response = reader.post(DOCUMENTS, document_body(document_type_url), format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert reader.get(DOCUMENTS).status_code == 200
+
+
+def test_errors_are_problem_json(api: APIClient) -> None:
+    for response, status in (
+        (APIClient().get(DOCUMENTS), 401),
+        (api.get(f"{DOCUMENTS}/00000000-0000-0000-0000-000000000000"), 404),
+        (api.get("/no/such/path"), 404),
+        (api.put(DOCUMENTS, {}, format="json"), 405),
+        (api.post(DOCUMENTS, "x", content_type="text/plain"), 415),
+    ):
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == status
+
+
+def test_body_over_the_limit_gets_413(api: APIClient, settings: Any) -> None:
+    settings.DOCLOAD_MAX_JSON_BYTES = 1000
+    response = api.post(DOCUMENTS, {"titel": "x" * 2000}, format="json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_object_links(api: APIClient, document_type_url: str) -> None:
+    created = create(api, document_type_url)
+    zaak = "https://zaken.example/api/v1/zaken/1"
+    body = {"informatieobject": created["url"], "object": zaak, "objectType": "zaak"}
+    link = api.post("/documenten/api/v1/objectinformatieobjecten", body, format="json")
+    assert link.status_code == 201, link.json()
+    again = api.post("/documenten/api/v1/objectinformatieobjecten", body, format="json")
+    assert again.status_code == 400
+    listed = api.get(f"/documenten/api/v1/objectinformatieobjecten?object={zaak}").json()
+    assert [item["informatieobject"] for item in listed["results"]] == [created["url"]]
+    assert api.delete(link.json()["url"]).status_code == 204

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from docload.imports.content import BaseDirectoryResolver, check_base_dir
+from docload.imports.errors import ContentError, ImportProblem
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    base = tmp_path / "base"
+    (base / "sub").mkdir(parents=True)
+    (base / "sub" / "a.pdf").write_bytes(b"pdf!")
+    (tmp_path / "outside.txt").write_bytes(b"secret")
+    (base / "link-out").symlink_to(tmp_path / "outside.txt")
+    (base / "link-in").symlink_to(base / "sub" / "a.pdf")
+    return base
+
+
+def test_opens_a_file_under_the_base_dir(tree: Path) -> None:
+    opened = BaseDirectoryResolver(tree).open("sub/a.pdf")
+    with opened.stream:
+        assert opened.stream.read() == b"pdf!" and opened.size == 4
+    with BaseDirectoryResolver(tree).open("link-in").stream as stream:
+        assert stream.read() == b"pdf!"
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("../outside.txt", "not relative to the import base directory"),
+        ("sub/../../outside.txt", "not relative to the import base directory"),
+        ("/etc/passwd", "not relative to the import base directory"),
+        ("link-out", "not relative to the import base directory"),
+        ("sub/missing.pdf", "does not exist"),
+        ("sub", "is a directory"),
+    ],
+)
+def test_refuses_what_is_not_a_file_inside(tree: Path, reference: str, message: str) -> None:
+    with pytest.raises(ContentError, match=message):
+        BaseDirectoryResolver(tree).open(reference)
+
+
+def test_base_dir_checks(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    for path, code in (
+        (tmp_path / "none", "import-dir-not-found"),
+        (tmp_path / "file", "import-dir-not-dir"),
+    ):
+        with pytest.raises(ImportProblem) as problem:
+            check_base_dir(path)
+        assert problem.value.code == code
+    check_base_dir(tmp_path)

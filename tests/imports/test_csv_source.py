@@ -1,0 +1,53 @@
+import io
+
+import pytest
+
+from docload.imports.errors import ImportProblem
+from docload.imports.sources import batches
+from docload.imports.sources.csv import CsvSource, Utf8Check, read_header
+
+
+def source(text: str | bytes) -> CsvSource:
+    data = text.encode() if isinstance(text, str) else text
+    return CsvSource(lambda: io.BytesIO(data))
+
+
+def test_rows_are_numbered_like_lines_and_matched_by_header() -> None:
+    csv_source = source('b,a\r\n2,1\r\n"multi\nline",3\r\n')
+    assert csv_source.header() == ["b", "a"]
+    assert csv_source.count() == 2
+    rows = list(csv_source.rows())
+    assert [row.number for row in rows] == [2, 3]
+    assert rows[0].values == {"a": "1", "b": "2"}
+    assert rows[1].values["b"] == "multi\nline"
+
+
+def test_rows_skip_and_batches() -> None:
+    csv_source = source("a\n" + "".join(f"{n}\n" for n in range(7)))
+    assert [row.values["a"] for row in csv_source.rows(skip=5)] == ["5", "6"]
+    sizes = [len(batch) for batch in batches(csv_source, 3)]
+    assert sizes == [3, 3, 1]
+    assert [batch[0].number for batch in batches(csv_source, 3, skip=3)] == [5, 8]
+
+
+def test_byte_order_mark_is_not_part_of_the_header() -> None:
+    assert source("\ufeffuuid,titel\n".encode()).header() == ["uuid", "titel"]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [(b"", "empty-file"), (b"  \n", "empty-file"), (b"\xff\xfe\x00binary", "parse_error")],
+)
+def test_header_problems(data: bytes, code: str) -> None:
+    with pytest.raises(ImportProblem) as problem:
+        read_header(io.BytesIO(data))
+    assert problem.value.code == code
+
+
+def test_utf8_check_refuses_binary_anywhere() -> None:
+    check = Utf8Check()
+    check.feed(b"titel\n")
+    check.feed(b"\xc3")  # half a character is fine until the next chunk
+    check.feed(b"\xa9\n")
+    with pytest.raises(ImportProblem):
+        check.feed(b"\xff")

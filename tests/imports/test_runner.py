@@ -1,0 +1,134 @@
+"""Faults, leases and resuming: a job's rows end up exactly once."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from docload.documents.models import EnkelvoudigInformatieObject
+from docload.imports.jobs import acquire_lease, requeue_stalled_jobs, resume_job
+from docload.imports.models import Job, RowResult
+from tests.conftest import run_worker
+from tests.factories import metadata_row, write_files
+from tests.imports.conftest import run, start_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DOCUMENT_INSERT = 'INSERT INTO "documents_enkelvoudiginformatieobject"'
+
+
+def stored_files(data_dir: Path) -> set[str]:
+    root = data_dir / "content" / "documenten"
+    return {
+        str(path.relative_to(data_dir / "content")) for path in root.rglob("*") if path.is_file()
+    }
+
+
+class ConnectionLoss:
+    """Makes the database connection fail at the n-th document insert, like a dropped server."""
+
+    def __init__(self, at_insert: int) -> None:
+        self.at_insert = at_insert
+        self.inserts = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith(DOCUMENT_INSERT):
+            self.inserts += 1
+            if self.inserts == self.at_insert:
+                raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+def test_connection_loss_stops_the_job_and_resume_finishes_it(
+    base_dir: Path, data_dir: Path, document_type_url: str
+) -> None:
+    paths = write_files(base_dir, 25)
+    rows = [metadata_row(document_type_url, bestandspad=path, titel=path) for path in paths]
+    job = start_import(rows, batch_size=10)
+    with connection.execute_wrapper(ConnectionLoss(at_insert=2)):
+        job = run(job)
+
+    assert job.status == "error" and "server closed the connection" in job.comment
+    assert (job.processed, job.succeeded) == (10, 10)
+    comments = dict(RowResult.objects.filter(job=job).values_list("row_number", "comment"))
+    assert all(comments[number] == "" for number in range(2, 12))
+    assert all("the import stopped" in comments[number] for number in range(12, 22))
+    # Only the first batch's documents and content remain.
+    documents = EnkelvoudigInformatieObject.objects.all()
+    assert documents.count() == 10
+    assert stored_files(data_dir) == {d.content_key for d in documents}
+
+    resume_job(job)
+    job = run(job)
+    assert (job.status, job.processed, job.succeeded, job.invalid) == ("finished", 25, 25, 0)
+    assert RowResult.objects.filter(job=job, imported=True).count() == 25
+    assert sorted(EnkelvoudigInformatieObject.objects.values_list("titel", flat=True)) == paths
+    assert len(stored_files(data_dir)) == 25
+
+
+def test_constraint_violation_fails_its_batch_and_the_import_goes_on(
+    base_dir: Path, data_dir: Path, document_type_url: str
+) -> None:
+    year = timezone.now().year
+    paths = write_files(base_dir, 6)
+    rows = [metadata_row(document_type_url, bestandspad=path) for path in paths]
+    # Row 3 claims the identificatie the generator will hand out next, in the next batch.
+    rows[2]["identificatie"] = f"DOCUMENT-{year}-0000000003"
+    job = run(start_import(rows, batch_size=2))
+
+    assert job.status == "finished"
+    results = {r.row_number: r for r in RowResult.objects.filter(job=job)}
+    assert [results[n].imported for n in range(2, 8)] == [True, True, False, False, True, True]
+    assert "Batch not imported" in results[4].comment and "Batch not imported" in results[5].comment
+    assert (job.succeeded, job.invalid) == (4, 2)
+    documents = EnkelvoudigInformatieObject.objects.all()
+    assert stored_files(data_dir) == {d.content_key for d in documents}
+
+
+def test_a_dead_workers_job_is_taken_over_after_its_lease(
+    base_dir: Path, settings, document_type_url: str
+) -> None:
+    paths = write_files(base_dir, 5)
+    job = start_import(
+        [metadata_row(document_type_url, bestandspad=p) for p in paths], batch_size=2
+    )
+    assert acquire_lease(job.uuid, "worker-that-dies") is not None
+    # While the lease lives, nobody else takes the job.
+    assert acquire_lease(job.uuid, "other") is None
+    assert requeue_stalled_jobs() == []
+
+    Job.objects.filter(pk=job.pk).update(
+        lease_expires=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert requeue_stalled_jobs() == [job.uuid]
+    assert requeue_stalled_jobs() == []  # queued once, not on every sweep
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.succeeded) == ("finished", 5)
+    assert EnkelvoudigInformatieObject.objects.count() == 5
+
+
+def test_a_batch_of_a_worker_that_lost_its_lease_is_not_committed(
+    base_dir: Path, document_type_url: str
+) -> None:
+    job = start_import([metadata_row(document_type_url)] * 1, batch_size=1)
+    acquire_lease(job.uuid, "old")
+    Job.objects.filter(pk=job.pk).update(
+        lease_expires=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert acquire_lease(job.uuid, "new") is not None
+    run_job_as_old_owner = run(job, worker="old")  # "old" cannot take the live lease of "new"
+    assert run_job_as_old_owner.processed == 0
+    assert not EnkelvoudigInformatieObject.objects.exists()
+
+
+def test_unreadable_metadata_stops_the_job_with_error(document_type_url: str) -> None:
+    from docload.documents.storage import store_content
+    from docload.imports.columns import REQUIRED_HEADERS
+
+    job = start_import([metadata_row(document_type_url)])
+    store_content(job.source_key, [",".join(REQUIRED_HEADERS).encode() + b"\n\xff\xfe\n"])
+    job = run(job)
+    assert job.status == "error"
+    assert "cannot be read" in job.comment
