@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import Deployment
+from tests.e2e.deployment import Deployment
 from tests.factories import csv_text, metadata_row, write_files
 
 pytestmark = pytest.mark.e2e

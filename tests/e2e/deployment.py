@@ -1,0 +1,135 @@
+"""Real processes: `docload serve` (gunicorn) and `docload worker`, on a fresh data directory.
+
+Used by the e2e tests and by the benches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+DOCLOAD = str(Path(sys.executable).parent / "docload")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Deployment:
+    """A data directory with its own database, and the processes serving it."""
+
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "DOCLOAD_DATA_DIR": str(data_dir), **env}
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.docload("migrate", "--no-input")
+        self.docload("devsetup")
+        self.token = self.docload("token", "--client-id", "docload-dev").strip()
+        self.import_dir = data_dir / "import-data"
+
+    def docload(self, *args: str) -> str:
+        done = subprocess.run(
+            [DOCLOAD, *args], env=self.env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        with open(self.data_dir / f"{args[0]}-{len(self.processes)}.log", "wb") as log:
+            process = subprocess.Popen([DOCLOAD, *args], env=self.env, stdout=log, stderr=log)
+        self.processes.append(process)
+        return process
+
+    def serve(self, worker: bool = True) -> None:
+        self.start("serve", "--port", str(self.port), *([] if worker else ["--no-worker"]))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("the server did not start")
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = ""
+    ) -> tuple[int, bytes]:
+        url = path if path.startswith("http") else self.base_url + path
+        request = urllib.request.Request(url, data=body, method=method)
+        request.add_header("Authorization", f"Bearer {self.token}")
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def json(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        status, content = self.request(method, path, data, "application/json" if data else "")
+        assert status < 300, (status, content)
+        return json.loads(content)
+
+    def published_type(self) -> str:
+        created = self.json(
+            "POST",
+            "/catalogi/api/v1/informatieobjecttypen",
+            {
+                "omschrijving": "Brief",
+                "vertrouwelijkheidaanduiding": "openbaar",
+                "beginGeldigheid": "2024-01-01",
+            },
+        )
+        self.json("POST", created["url"] + "/publish")
+        return str(created["url"])
+
+    def wait_for(self, status_url: str, statuses: set[str], timeout: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status: dict[str, Any] = self.json("GET", status_url)
+            if status["status"] in statuses:
+                return status
+            time.sleep(0.2)
+        raise AssertionError(f"import still {status} after {timeout}s")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (e.g. gunicorn and its workers)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += process.memory_info().rss
+    return total
