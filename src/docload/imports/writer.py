@@ -75,7 +75,7 @@ class _Row:
 
 
 def _describe(errors: Iterable[FieldError]) -> str:
-    return "; ".join(f"{error.name}: {error.reason}" for error in errors)
+    return "; ".join(f"{error.name}: {error.reason} [{error.code}]" for error in errors)
 
 
 def _prepare(context: JobContext, source: SourceRow) -> _Row:
