@@ -197,3 +197,12 @@ def test_object_links(api: APIClient, document_type_url: str) -> None:
     listed = api.get(f"/documenten/api/v1/objectinformatieobjecten?object={zaak}").json()
     assert [item["informatieobject"] for item in listed["results"]] == [created["url"]]
     assert api.delete(link.json()["url"]).status_code == 204
+
+
+def test_put_without_identificatie_keeps_it(api: APIClient, document_type_url: str) -> None:
+    created = create(api, document_type_url, content=None)
+    body = document_body(document_type_url, content=None, titel="Vervangen")
+    replaced = api.put(created["url"], body, format="json").json()
+    assert replaced["identificatie"] == created["identificatie"]
+    assert replaced["titel"] == "Vervangen"
+    assert replaced["ondertekening"] == {"soort": "", "datum": None}

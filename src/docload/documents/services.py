@@ -79,7 +79,9 @@ def save_document(
     """
     old_key = document.content_key
     for name, value in cleaned.items():
-        setattr(document, name, value)
+        # An update without identificatie keeps the one the document has.
+        if name != "identificatie" or value or not document.identificatie:
+            setattr(document, name, value)
     if content is not None:
         # The stored bytes are the truth about the size.
         document.content_key = content.key

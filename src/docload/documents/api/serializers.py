@@ -51,6 +51,18 @@ class IntegriteitSerializer(serializers.Serializer):
     datum = serializers.DateField(allow_null=True)
 
 
+def _ondertekening(document: EnkelvoudigInformatieObject) -> dict[str, Any]:
+    return {"soort": document.ondertekening_soort, "datum": document.ondertekening_datum}
+
+
+def _integriteit(document: EnkelvoudigInformatieObject) -> dict[str, Any]:
+    return {
+        "algoritme": document.integriteit_algoritme,
+        "waarde": document.integriteit_waarde,
+        "datum": document.integriteit_datum,
+    }
+
+
 def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, **kwargs)
 
@@ -117,20 +129,8 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
             if document.content_key
             else None
         )
-        data["ondertekening"] = {
-            "soort": document.ondertekening_soort,
-            "datum": document.ondertekening_datum,
-        }
-        data["integriteit"] = {
-            "algoritme": document.integriteit_algoritme,
-            "waarde": document.integriteit_waarde,
-            "datum": document.integriteit_datum,
-        }
-        for nested in ("ondertekening", "integriteit"):
-            data[nested] = {
-                key: value.isoformat() if hasattr(value, "isoformat") else value
-                for key, value in data[nested].items()
-            }
+        data["ondertekening"] = OndertekeningSerializer(_ondertekening(document)).data
+        data["integriteit"] = IntegriteitSerializer(_integriteit(document)).data
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -166,15 +166,8 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
             "verzenddatum": document.verzenddatum,
             "indicatieGebruiksrecht": document.indicatie_gebruiksrecht,
             "verschijningsvorm": document.verschijningsvorm,
-            "ondertekening": {
-                "soort": document.ondertekening_soort,
-                "datum": document.ondertekening_datum,
-            },
-            "integriteit": {
-                "algoritme": document.integriteit_algoritme,
-                "waarde": document.integriteit_waarde,
-                "datum": document.integriteit_datum,
-            },
+            "ondertekening": _ondertekening(document),
+            "integriteit": _integriteit(document),
             "informatieobjecttype": self.fields["informatieobjecttype"].to_representation(
                 document.informatieobjecttype
             ),

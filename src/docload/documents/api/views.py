@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
@@ -103,7 +103,7 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
         self._save(serializer, EnkelvoudigInformatieObject())
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        self._save(serializer, self.get_object())
+        self._save(serializer, cast(EnkelvoudigInformatieObject, serializer.instance))
 
     def _save(
         self, serializer: serializers.BaseSerializer, document: EnkelvoudigInformatieObject
