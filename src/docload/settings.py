@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "docload.catalog",
     "docload.documents",
     "docload.imports",
+    "docload.dialects.uploads",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,14 @@ SETTINGS_FROM_ENV = frozenset(
 )
 IMPORT_DOCUMENTEN_BATCH_SIZE = _env_int("IMPORT_DOCUMENTEN_BATCH_SIZE", 500)
 IMPORT_RETENTION_DAYS = _env_int("IMPORT_RETENTION_DAYS", 7)
+# Upload definitions: staged files of a definition unchanged this long are removed; uploads
+# with these extensions are refused.
+UPLOAD_ABANDONED_DAYS = _env_int("UPLOAD_ABANDONED_DAYS", 7)
+UPLOAD_BLOCKED_EXTENSIONS = [
+    "." + extension.lower().lstrip(".")
+    for extension in _env_list("UPLOAD_BLOCKED_EXTENSIONS")
+    or [".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll"]
+]
 # A worker renews its lease on a job every batch; a job whose lease ran out is taken over.
 IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 120)
 IMPORT_CONTENT_THREADS = _env_int("IMPORT_CONTENT_THREADS", 4)

@@ -23,4 +23,5 @@ urlpatterns = [
         name="schema-redoc",
     ),
     path("catalogi/api/v1/", include("docload.catalog.api.urls")),
+    path("data-import/", include("docload.dialects.uploads.urls")),
 ]

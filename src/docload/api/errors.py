@@ -70,14 +70,15 @@ def problem_response(
     )
 
 
-def _flatten(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
+def flatten_detail(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
+    """A validation error's detail as a flat list of {name, code, reason}."""
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = "__all__" if key in ("non_field_errors",) else key
-            yield from _flatten(value, f"{prefix}.{name}" if prefix else name)
+            yield from flatten_detail(value, f"{prefix}.{name}" if prefix else name)
     elif isinstance(detail, list):
         for item in detail:
-            yield from _flatten(item, prefix)
+            yield from flatten_detail(item, prefix)
     else:
         yield {
             "name": prefix or "__all__",
@@ -86,23 +87,30 @@ def _flatten(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
         }
 
 
+def as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    """The DRF exception for Django's own 404/403/too-large errors; None for anything else."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    return exc if isinstance(exc, exceptions.APIException) else None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler rendering every error as problem+json."""
     request = context.get("request")
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge()
-    if not isinstance(exc, exceptions.APIException):
+    api_exc = as_api_exception(exc)
+    if api_exc is None:
         return None
+    exc = api_exc
 
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
     if isinstance(exc, exceptions.ValidationError):
-        invalid_params = list(_flatten(exc.detail))
+        invalid_params = list(flatten_detail(exc.detail))
         codes = {param["code"] for param in invalid_params}
         code = codes.pop() if len(codes) == 1 else "invalid"
         body = problem(request, exc.status_code, code, "Invalid input.", invalid_params)

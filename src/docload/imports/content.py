@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
+
+from django.core.files.storage import storages
 
 from docload.imports.errors import ContentError, ImportProblem
 
@@ -55,6 +58,23 @@ class BaseDirectoryResolver:
         return OpenedContent(stream=stream, size=info.st_size)
 
 
+class StagedFilesResolver:
+    """Files staged by upload, named by their file name; no other name is ever opened."""
+
+    def __init__(self, files: Mapping[str, str]) -> None:
+        self.files = files  # file name -> storage key
+
+    def open(self, reference: str) -> OpenedContent:
+        key = self.files.get(reference)
+        if key is None:
+            raise ContentError(f"{reference!r} is not the name of an uploaded file.")
+        try:
+            stream = storages["default"].open(key, "rb")
+        except OSError:
+            raise ContentError(f"The uploaded file {reference!r} is no longer stored.") from None
+        return OpenedContent(stream=stream, size=stream.size)
+
+
 def check_base_dir(base_dir: Path) -> None:
     """Raise `import-dir-not-found` or `import-dir-not-dir` when the base dir is unusable."""
     if not base_dir.exists():
@@ -72,4 +92,6 @@ def resolver_for(content_source: dict[str, Any]) -> ContentResolver:
     kind = content_source.get("kind")
     if kind == "base_dir":
         return BaseDirectoryResolver(Path(content_source["path"]))
+    if kind == "staged":
+        return StagedFilesResolver(content_source["files"])
     raise ValueError(f"Unknown content source kind {kind!r}")

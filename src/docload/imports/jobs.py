@@ -11,10 +11,15 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from docload.imports.errors import ImportProblem
 from docload.imports.models import Job, JobStatus, RowResult
+
+# Sent by the daily retention run (argument `now`) before expired jobs go, so that dialects
+# remove their own expired records while the jobs they refer to still exist.
+retention_due = Signal()
 
 
 def _lease_time() -> datetime.timedelta:
@@ -159,8 +164,13 @@ def delete_job(job: Job) -> None:
 
 
 def delete_expired_jobs(now: datetime.datetime | None = None) -> int:
-    """Daily retention: delete finished/error jobs by finish time, pending ones by creation."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
+    """Daily retention: delete finished/error jobs by finish time, pending ones by creation.
+
+    Receivers of `retention_due` clean up their own records first.
+    """
+    now = now or timezone.now()
+    retention_due.send(sender=Job, now=now)
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
     expired = Job.objects.filter(
         Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
         | Q(status=JobStatus.PENDING, created_on__lt=cutoff)

@@ -6,7 +6,7 @@ Each view translates HTTP to engine calls and engine errors (ImportProblem) to Z
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from docload.api.errors import RequestTooLarge
+from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
 from docload.documents.storage import store_content
 from docload.imports.columns import check_headers
@@ -35,7 +35,6 @@ from docload.imports.runner import source_for
 from docload.imports.sources.csv import Utf8Check, read_header
 
 DIALECT = "openzaak"
-_CHUNK = 1024 * 1024
 
 
 def problem(exc: ImportProblem) -> serializers.ValidationError:
@@ -82,20 +81,17 @@ class CreateView(ImportView):
         return Response(urls, status=status.HTTP_201_CREATED)
 
 
-def _request_chunks(stream: IO[bytes] | None, declared: int, check: Utf8Check) -> Iterator[bytes]:
-    """The request body in chunks, checked as UTF-8 and against the size limit as it streams."""
-    received = 0
-    while stream is not None and (chunk := stream.read(_CHUNK)):
-        received += len(chunk)
-        if received > settings.DOCLOAD_MAX_UPLOAD_BYTES:
-            raise RequestTooLarge()
-        check.feed(chunk)
-        yield chunk
-    check.feed(b"", final=True)
-    if received < declared:
+def _csv_chunks(request: Request, check: Utf8Check) -> Iterator[bytes]:
+    """The request body in chunks, checked as UTF-8 as it streams."""
+    try:
+        for chunk in body_chunks(request):
+            check.feed(chunk)
+            yield chunk
+    except BodyInterrupted as exc:
         raise ImportProblem(
             "parse_error", "The upload was interrupted before the whole file arrived."
-        )
+        ) from exc
+    check.feed(b"", final=True)
 
 
 class UploadView(ImportView):
@@ -113,9 +109,7 @@ class UploadView(ImportView):
             self._check_can_start(request, job)
             key = source_key_for(job, "metadata.csv")
             try:
-                stored = store_content(
-                    key, _request_chunks(request.stream, _content_length(request), Utf8Check())
-                )
+                stored = store_content(key, _csv_chunks(request, Utf8Check()))
                 if stored.size == 0:
                     raise ImportProblem("empty-file", "The CSV file is empty.")
                 with storages["default"].open(key, "rb") as csv_file:
@@ -149,13 +143,6 @@ class UploadView(ImportView):
         media_type = (request.content_type or "").split(";")[0].strip().lower()
         if media_type != "text/csv":
             raise exceptions.UnsupportedMediaType(media_type or "(none)")
-
-
-def _content_length(request: Request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
 
 
 class StatusView(ImportView):

@@ -1,0 +1,1 @@
+"""The FOLIO mod-data-import compatible upload definitions: /data-import/."""

@@ -1,0 +1,69 @@
+"""FOLIO's error shape: {"errors": [{message, type, code, parameters}], "total_records": n}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from docload.api.errors import as_api_exception, flatten_detail
+
+
+def folio_error(
+    message: str, code: str, parameters: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One error entry; `parameters` become [{"key", "value"}]."""
+    return {
+        "message": message,
+        "type": "error",
+        "code": code,
+        "parameters": [{"key": key, "value": value} for key, value in (parameters or {}).items()],
+    }
+
+
+class FolioErrors(exceptions.APIException):
+    """A response of one or more FOLIO errors with the given HTTP status."""
+
+    def __init__(self, status_code: int, errors: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.status_code = status_code
+        self.errors = errors
+
+    @classmethod
+    def one(
+        cls, status_code: int, message: str, code: str, parameters: dict[str, str] | None = None
+    ) -> FolioErrors:
+        return cls(status_code, [folio_error(message, code, parameters)])
+
+
+def _errors_of(exc: exceptions.APIException) -> list[dict[str, Any]]:
+    if isinstance(exc, FolioErrors):
+        return exc.errors
+    if isinstance(exc, exceptions.ValidationError):
+        return [
+            folio_error(param["reason"], param["code"], {param["name"]: ""})
+            for param in flatten_detail(exc.detail)
+        ]
+    detail = exc.detail
+    return [folio_error(str(detail), str(getattr(detail, "code", None) or exc.default_code))]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler for the /data-import/ views: every error in FOLIO's shape.
+
+    A body that is not JSON, or does not validate, is malformed: 422.
+    """
+    api_exc = as_api_exception(exc)
+    if api_exc is None:
+        return None
+    errors = _errors_of(api_exc)
+    code = api_exc.status_code
+    if isinstance(api_exc, exceptions.ParseError | exceptions.ValidationError):
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    headers = {}
+    if getattr(api_exc, "auth_header", None):
+        headers["WWW-Authenticate"] = api_exc.auth_header  # type: ignore[attr-defined]
+    set_rollback()
+    return Response({"errors": errors, "total_records": len(errors)}, code, headers=headers)

@@ -1,0 +1,165 @@
+"""Upload definitions on the wire, with FOLIO's field names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from docload.dialects.uploads.models import (
+    DefinitionStatus,
+    FileDefinition,
+    FileStatus,
+    UploadDefinition,
+)
+from docload.imports.jobs import job_status
+from docload.imports.models import Job
+
+# A name becomes part of a storage key, so it must stay one path segment.
+_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+_MAX_NAME_BYTES = 255
+
+
+class FileDefinitionSerializer(serializers.Serializer[FileDefinition]):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.CharField(help_text="File name with extension; unique in its definition.")
+    status = serializers.ChoiceField(choices=FileStatus.choices, read_only=True)
+    sourcePath = serializers.SerializerMethodField(
+        help_text="Where the uploaded bytes are kept, under the staging area."
+    )
+    uploadDefinitionId = serializers.UUIDField(source="upload_definition.uuid", read_only=True)
+    jobExecutionId = serializers.UUIDField(
+        source="job_execution_id", read_only=True, allow_null=True
+    )
+    createDate = serializers.DateTimeField(source="create_date", read_only=True)
+    uploadedDate = serializers.DateTimeField(
+        source="uploaded_date", read_only=True, allow_null=True
+    )
+    size = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, help_text="Declared size in KB."
+    )
+    uiKey = serializers.CharField(source="ui_key", required=False, allow_blank=True, max_length=255)
+    sha256 = serializers.CharField(
+        read_only=True, help_text="Digest of the uploaded bytes, computed while they streamed."
+    )
+
+    def validate_name(self, value: str) -> str:
+        if value in (".", "..") or _UNSAFE_NAME.search(value):
+            raise serializers.ValidationError(
+                "A file name may not be '.' or '..', nor contain '/', '\\' or control characters.",
+                code="invalid",
+            )
+        if len(value.encode()) > _MAX_NAME_BYTES:
+            raise serializers.ValidationError(
+                f"A file name may have at most {_MAX_NAME_BYTES} bytes.", code="max_length"
+            )
+        return value
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_sourcePath(self, file: FileDefinition) -> str | None:
+        return file.source_path if file.status == FileStatus.UPLOADED else None
+
+
+class _MetadataSerializer(serializers.Serializer[UploadDefinition]):
+    createdDate = serializers.DateTimeField(source="create_date")
+    createdByUserId = serializers.CharField(source="created_by_user_id")
+    updatedDate = serializers.DateTimeField(source="updated_date")
+    updatedByUserId = serializers.CharField(source="updated_by_user_id")
+
+
+class UploadDefinitionSerializer(serializers.Serializer[UploadDefinition]):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    metaJobExecutionId = serializers.UUIDField(
+        source="meta_job_execution_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The import's uuid, once processing started.",
+    )
+    status = serializers.ChoiceField(choices=DefinitionStatus.choices, read_only=True)
+    createDate = serializers.DateTimeField(source="create_date", read_only=True)
+    fileDefinitions = FileDefinitionSerializer(many=True, source="files")
+    metadata = _MetadataSerializer(source="*", read_only=True)
+    importStatus = serializers.SerializerMethodField(
+        help_text="The import's status as the Import API shows it, with its status and report "
+        "URLs; null before processing started or once the import was deleted."
+    )
+
+    def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = [file["name"] for file in files]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise serializers.ValidationError(
+                f"File names must be unique in a definition: {', '.join(duplicates)}.",
+                code="unique",
+            )
+        return files
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_importStatus(self, definition: UploadDefinition) -> dict[str, Any] | None:
+        if definition.meta_job_execution_id is None:
+            return None
+        job = Job.objects.filter(uuid=definition.meta_job_execution_id).first()
+        if job is None:
+            return None
+        request = self.context["request"]
+        urls = {
+            key: request.build_absolute_uri(reverse(f"import-{name}", kwargs={"uuid": job.uuid}))
+            for key, name in (("statusUrl", "status"), ("reportUrl", "report"))
+        }
+        return {**job_status(job), **urls}
+
+
+class _DefinitionReferenceSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+
+
+class ProcessFilesSerializer(serializers.Serializer[Any]):
+    uploadDefinition = _DefinitionReferenceSerializer()
+    jobProfileInfo = serializers.DictField(
+        required=False, help_text="Accepted for FOLIO clients; docload has no job profiles."
+    )
+
+
+class _FileExtensionSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    extension = serializers.CharField()
+    description = serializers.CharField()
+    dataTypes = serializers.ListField(child=serializers.CharField())
+    importBlocked = serializers.BooleanField()
+
+
+class FileExtensionsSerializer(serializers.Serializer[Any]):
+    fileExtensions = _FileExtensionSerializer(many=True)
+    totalRecords = serializers.IntegerField()
+
+
+class UploadDefinitionListSerializer(serializers.Serializer[Any]):
+    uploadDefinitions = UploadDefinitionSerializer(many=True)
+    totalRecords = serializers.IntegerField()
+
+
+# FOLIO's error shape, used by every /data-import/ error response.
+ErrorsSerializer = inline_serializer(
+    "FolioErrors",
+    {
+        "errors": inline_serializer(
+            "FolioError",
+            {
+                "message": serializers.CharField(),
+                "type": serializers.CharField(),
+                "code": serializers.CharField(),
+                "parameters": inline_serializer(
+                    "FolioErrorParameter",
+                    {"key": serializers.CharField(), "value": serializers.CharField()},
+                    many=True,
+                ),
+            },
+            many=True,
+        ),
+        "total_records": serializers.IntegerField(),
+    },
+)

@@ -1,0 +1,517 @@
+"""FOLIO's File Upload API over the import engine: definitions, staged uploads, processFiles.
+
+Each view translates HTTP to model and engine calls; every error leaves in FOLIO's error shape.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from docload.api.streaming import BodyInterrupted, body_chunks
+from docload.auth.permissions import HasAllAuthorizations
+from docload.dialects.uploads.cql import QueryError, parse_query
+from docload.dialects.uploads.errors import FolioErrors, exception_handler, folio_error
+from docload.dialects.uploads.models import (
+    DefinitionStatus,
+    FileDefinition,
+    FileStatus,
+    UploadDefinition,
+)
+from docload.dialects.uploads.rules import (
+    SUPPORTED_METADATA,
+    extension_rules,
+    is_blocked,
+    metadata_format,
+)
+from docload.dialects.uploads.serializers import (
+    ErrorsSerializer,
+    FileDefinitionSerializer,
+    FileExtensionsSerializer,
+    ProcessFilesSerializer,
+    UploadDefinitionListSerializer,
+    UploadDefinitionSerializer,
+)
+from docload.documents.storage import iter_chunks, store_content
+from docload.imports.columns import check_headers
+from docload.imports.errors import ImportProblem
+from docload.imports.jobs import create_job, source_key_for, start_job
+from docload.imports.models import Job
+from docload.imports.sources.csv import read_header
+from docload.imports.staging import delete_staged, free_staging_bytes, receive_file
+
+DIALECT = "uploads"
+_TAGS = ["data-import"]
+_ERRORS = OpenApiResponse(ErrorsSerializer, description="FOLIO errors")
+
+
+def _uuid_match(field: str) -> Callable[[str], Q]:
+    def match(value: str) -> Q:
+        try:
+            return Q(**{field: uuid.UUID(value)})
+        except ValueError:
+            return Q(pk__in=[])  # not an id, so no definition has it
+
+    return match
+
+
+_QUERY_FIELDS = {
+    "id": _uuid_match("uuid"),
+    "status": lambda value: Q(status=value),
+    "metaJobExecutionId": _uuid_match("meta_job_execution_id"),
+}
+_SORT_FIELDS = {
+    "id": "uuid",
+    "status": "status",
+    "metaJobExecutionId": "meta_job_execution_id",
+    "createDate": "create_date",
+}
+
+
+def _user_id(request: Request) -> str:
+    """Who acts: the token's user, or else its client."""
+    return getattr(request.user, "user_id", "") or getattr(request.user, "client_id", "")
+
+
+def _not_found(kind: str, object_id: Any) -> FolioErrors:
+    return FolioErrors.one(404, f"{kind} with id '{object_id}' was not found", "not_found")
+
+
+def _refuse_after_processing(definition: UploadDefinition) -> None:
+    if definition.status == DefinitionStatus.COMPLETED:
+        raise FolioErrors.one(
+            409,
+            "Processing of this upload definition started; its files can no longer change.",
+            "processing-started",
+        )
+
+
+def _check_new_files(files: list[dict[str, Any]]) -> None:
+    """FOLIO's checks on announced files: declared sizes fit in free space; none is blocked."""
+    errors = []
+    free = free_staging_bytes()
+    declared = 0
+    for file in files:
+        if file.get("size") is not None and free is not None:
+            declared += file["size"] * 1024
+            if declared >= free:
+                errors.append(folio_error("upload.fileSize.invalid", file["name"]))
+        if is_blocked(file["name"]):
+            errors.append(
+                folio_error("validation.uploadDefinition.fileExtension.blocked", file["name"])
+            )
+    if errors:
+        raise FolioErrors(422, errors)
+
+
+def _page_parameter(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise FolioErrors.one(
+            422, f"{name} must be a whole number of 0 or more", "invalid", {name: raw}
+        )
+    return value
+
+
+class UploadsView(APIView):
+    permission_classes = [HasAllAuthorizations]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def definition(self, definition_id: uuid.UUID, lock: bool = False) -> UploadDefinition:
+        """The definition, locked for this transaction when `lock`; else 404."""
+        definitions = (
+            UploadDefinition.objects.select_for_update() if lock else UploadDefinition.objects
+        )
+        definition = definitions.filter(uuid=definition_id).first()
+        if definition is None:
+            raise _not_found("UploadDefinition", definition_id)
+        return definition
+
+    def file(self, definition: UploadDefinition, file_id: uuid.UUID) -> FileDefinition:
+        file = definition.files.filter(uuid=file_id).first()
+        if file is None:
+            raise _not_found("FileDefinition", file_id)
+        return file
+
+    def definition_response(
+        self, definition: UploadDefinition, code: int = status.HTTP_200_OK
+    ) -> Response:
+        serializer = UploadDefinitionSerializer(definition, context={"request": self.request})
+        return Response(serializer.data, status=code)
+
+
+class UploadDefinitionsView(UploadsView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "query",
+                str,
+                description="CQL: `field==value`, `and`, `or`, parentheses, `sortBy`; fields "
+                "id, status, metaJobExecutionId.",
+            ),
+            OpenApiParameter("offset", int, description="Default 0."),
+            OpenApiParameter("limit", int, description="Default 10."),
+        ],
+        responses={200: UploadDefinitionListSerializer, 422: _ERRORS},
+        operation_id="listUploadDefinitions",
+        tags=_TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        """Upload definitions matching the query, a page at a time."""
+        offset = _page_parameter(request, "offset", 0)
+        limit = _page_parameter(request, "limit", 10)
+        text = request.query_params.get("query", "").strip()
+        try:
+            query = parse_query(text or "cql.allRecords=1", _QUERY_FIELDS, _SORT_FIELDS)
+        except QueryError as exc:
+            raise FolioErrors.one(
+                422, f"Invalid query: {exc}", "invalid-query", {"query": text}
+            ) from exc
+        definitions = UploadDefinition.objects.filter(query.where).order_by(*query.order_by, "pk")
+        page = definitions.prefetch_related("files")[offset : offset + limit]
+        found = [
+            UploadDefinitionSerializer(definition, context={"request": request}).data
+            for definition in page
+        ]
+        return Response({"uploadDefinitions": found, "totalRecords": definitions.count()})
+
+    @extend_schema(
+        request=UploadDefinitionSerializer,
+        responses={201: UploadDefinitionSerializer, 422: _ERRORS},
+        operation_id="createUploadDefinition",
+        tags=_TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        """Announce the files to upload; each must then be uploaded to its own URL."""
+        serializer = UploadDefinitionSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        files = serializer.validated_data["files"]
+        _check_new_files(files)
+        user_id = _user_id(request)
+        now = timezone.now()
+        with transaction.atomic():
+            definition = UploadDefinition.objects.create(
+                create_date=now,
+                created_by_user_id=user_id,
+                updated_date=now,
+                updated_by_user_id=user_id,
+            )
+            FileDefinition.objects.bulk_create(
+                FileDefinition(upload_definition=definition, create_date=now, **file)
+                for file in files
+            )
+        response = self.definition_response(definition, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(
+            reverse("upload-definition", kwargs={"definition_id": definition.uuid})
+        )
+        return response
+
+
+class UploadDefinitionView(UploadsView):
+    @extend_schema(
+        responses={200: UploadDefinitionSerializer, 404: _ERRORS},
+        operation_id="getUploadDefinition",
+        tags=_TAGS,
+    )
+    def get(self, request: Request, definition_id: uuid.UUID) -> Response:
+        """One upload definition with its files."""
+        return self.definition_response(self.definition(definition_id))
+
+    @extend_schema(
+        request=UploadDefinitionSerializer,
+        responses={200: UploadDefinitionSerializer, 404: _ERRORS, 422: _ERRORS},
+        operation_id="updateUploadDefinition",
+        tags=_TAGS,
+    )
+    def put(self, request: Request, definition_id: uuid.UUID) -> Response:
+        """Replace the editable fields.
+
+        Every top-level field is kept by the server and files change through their own
+        endpoints, so this checks the body, records the change in `metadata` and returns it.
+        """
+        if not isinstance(request.data, dict):
+            raise FolioErrors.one(422, "The body must be a JSON object.", "invalid")
+        given = request.data.get("id")
+        if given is not None and given != str(definition_id):
+            raise FolioErrors.one(
+                422, "The id in the body differs from the one in the path.", "invalid"
+            )
+        with transaction.atomic():
+            definition = self.definition(definition_id, lock=True)
+            definition.save_change(_user_id(request), status=definition.status)
+        return self.definition_response(definition)
+
+    @extend_schema(
+        responses={204: None, 400: _ERRORS, 404: _ERRORS},
+        operation_id="deleteUploadDefinition",
+        tags=_TAGS,
+    )
+    def delete(self, request: Request, definition_id: uuid.UUID) -> Response:
+        """Delete the definition and its staged files; refused while its import runs."""
+        with transaction.atomic():
+            definition = self.definition(definition_id, lock=True)
+            if definition.import_is_running():
+                raise FolioErrors.one(
+                    400,
+                    f"Cannot delete uploadDefinition {definition_id} - "
+                    "linked files are already being processed",
+                    "import-running",
+                )
+            definition.delete_with_files()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FilesView(UploadsView):
+    @extend_schema(
+        request=FileDefinitionSerializer,
+        responses={201: UploadDefinitionSerializer, 404: _ERRORS, 409: _ERRORS, 422: _ERRORS},
+        operation_id="addFileDefinition",
+        tags=_TAGS,
+    )
+    def post(self, request: Request, definition_id: uuid.UUID) -> Response:
+        """Add a file to the definition."""
+        self.definition(definition_id)
+        serializer = FileDefinitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        file = serializer.validated_data
+        _check_new_files([file])
+        with transaction.atomic():
+            definition = self.definition(definition_id, lock=True)
+            _refuse_after_processing(definition)
+            if definition.files.filter(name=file["name"]).exists():
+                raise FolioErrors.one(
+                    422,
+                    "File names must be unique in a definition.",
+                    "unique",
+                    {"name": file["name"]},
+                )
+            FileDefinition.objects.create(upload_definition=definition, **file)
+            definition.save_change(_user_id(request))
+        return self.definition_response(definition, status.HTTP_201_CREATED)
+
+
+class FileView(UploadsView):
+    @extend_schema(
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={
+            200: UploadDefinitionSerializer,
+            400: _ERRORS,
+            404: _ERRORS,
+            409: _ERRORS,
+            411: _ERRORS,
+            413: _ERRORS,
+        },
+        operation_id="uploadFile",
+        tags=_TAGS,
+    )
+    def post(self, request: Request, definition_id: uuid.UUID, file_id: uuid.UUID) -> Response:
+        """Upload the file's bytes, streamed to staging. Uploading again replaces them."""
+        if "CONTENT_LENGTH" not in request.META:
+            raise FolioErrors.one(
+                411, "Send the file with a Content-Length header.", "length-required"
+            )
+        user_id = _user_id(request)
+        token = uuid.uuid4()
+        with transaction.atomic():
+            definition = self.definition(definition_id, lock=True)
+            file = self.file(definition, file_id)
+            _refuse_after_processing(definition)
+            FileDefinition.objects.filter(pk=file.pk).update(
+                status=FileStatus.UPLOADING, upload_token=token
+            )
+            definition.save_change(user_id)
+        try:
+            received = receive_file(file.staged_key, body_chunks(request))
+        except BaseException as exc:
+            _mark_failed(file, token, user_id)
+            if isinstance(exc, BodyInterrupted):
+                raise FolioErrors.one(
+                    400, str(exc), "upload-interrupted", {"fileId": str(file_id)}
+                ) from exc
+            raise
+        placed = False
+        try:
+            with transaction.atomic():
+                definition = self.definition(definition_id, lock=True)
+                current = self.file(definition, file_id)
+                if current.upload_token != token:
+                    raise FolioErrors.one(
+                        409, "A newer upload of this file replaced this one.", "superseded"
+                    )
+                received.place()
+                placed = True
+                FileDefinition.objects.filter(pk=file.pk).update(
+                    status=FileStatus.UPLOADED,
+                    upload_token=None,
+                    sha256=received.sha256,
+                    uploaded_date=timezone.now(),
+                )
+                definition.save_change(user_id)
+        finally:
+            if not placed:
+                received.discard()
+        return self.definition_response(definition)
+
+    @extend_schema(
+        responses={204: None, 404: _ERRORS, 409: _ERRORS},
+        operation_id="deleteFileDefinition",
+        tags=_TAGS,
+    )
+    def delete(self, request: Request, definition_id: uuid.UUID, file_id: uuid.UUID) -> Response:
+        """Remove the file and its staged bytes from the definition."""
+        with transaction.atomic():
+            definition = self.definition(definition_id, lock=True)
+            file = self.file(definition, file_id)
+            _refuse_after_processing(definition)
+            file.delete_with_bytes()
+            definition.save_change(_user_id(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _mark_failed(file: FileDefinition, token: uuid.UUID, user_id: str) -> None:
+    """The upload `token` failed: the file is ERROR and keeps no bytes, unless a newer one runs."""
+    with transaction.atomic():
+        definition = (
+            UploadDefinition.objects.select_for_update()
+            .filter(pk=file.upload_definition_id)
+            .first()
+        )
+        failed = FileDefinition.objects.filter(pk=file.pk, upload_token=token).update(
+            status=FileStatus.ERROR, upload_token=None, sha256="", uploaded_date=None
+        )
+        if definition is not None and failed:
+            definition.save_change(user_id)
+            key = file.staged_key
+            transaction.on_commit(lambda: delete_staged(key))
+
+
+class ProcessFilesView(UploadsView):
+    @extend_schema(
+        request=ProcessFilesSerializer,
+        responses={204: None, 400: _ERRORS, 404: _ERRORS, 409: _ERRORS, 422: _ERRORS},
+        operation_id="processFiles",
+        tags=_TAGS,
+    )
+    def post(self, request: Request, definition_id: uuid.UUID) -> Response:
+        """Start the import of the staged files; its uuid becomes `metaJobExecutionId`.
+
+        The definition's one metadata file (.csv) names the content files by their names in
+        `bestandspad`. The import runs in the background: follow it through the Import API.
+        """
+        definition = self.definition(definition_id)
+        serializer = ProcessFilesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["uploadDefinition"]["id"] != definition.uuid:
+            raise FolioErrors.one(
+                422, "uploadDefinition.id differs from the one in the path.", "invalid"
+            )
+        _refuse_after_processing(definition)
+        files = list(definition.files.all())
+        waiting = [file.name for file in files if file.status != FileStatus.UPLOADED]
+        if not files or waiting:
+            message = (
+                f"These files are not uploaded: {', '.join(waiting)}."
+                if waiting
+                else "The definition has no files."
+            )
+            raise FolioErrors.one(400, message, "files-not-uploaded")
+        user_id = _user_id(request)
+        try:
+            _start_import(definition, files, user_id)
+        except ImportProblem as exc:
+            with transaction.atomic():
+                locked = self.definition(definition_id, lock=True)
+                if locked.updated_date == definition.updated_date:
+                    locked.save_change(user_id, status=DefinitionStatus.ERROR)
+            raise FolioErrors.one(400, exc.message, exc.code) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _metadata_file(files: list[FileDefinition]) -> FileDefinition:
+    candidates = [file for file in files if metadata_format(file.name)]
+    if len(candidates) != 1:
+        names = ", ".join(file.name for file in candidates) or "none"
+        raise ImportProblem(
+            "metadata-file-count",
+            "A definition needs exactly one metadata file (.csv, .xlsx or manifest.json); "
+            f"this one has: {names}.",
+        )
+    metadata = candidates[0]
+    if metadata_format(metadata.name) not in SUPPORTED_METADATA:
+        raise ImportProblem(
+            "metadata-format-not-supported",
+            f"{metadata.name}: only .csv metadata files can be processed so far.",
+        )
+    return metadata
+
+
+def _start_import(definition: UploadDefinition, files: list[FileDefinition], user_id: str) -> None:
+    """Copy the metadata file to a new job, check it, and start the job on the staged files.
+
+    Raises ImportProblem when the metadata file cannot be used.
+    """
+    metadata = _metadata_file(files)
+    job = create_job(DIALECT)
+    key = source_key_for(job, "metadata.csv")
+    storage = storages["default"]
+    try:
+        # The job keeps its own copy, so deleting the definition never breaks its report.
+        with storage.open(metadata.staged_key, "rb") as stream:
+            store_content(key, iter_chunks(stream))
+        with storage.open(key, "rb") as stream:
+            check_headers(read_header(stream))
+        content = {file.name: file.staged_key for file in files if file.pk != metadata.pk}
+        with transaction.atomic():
+            locked = UploadDefinition.objects.select_for_update().get(pk=definition.pk)
+            if locked.updated_date != definition.updated_date:
+                raise FolioErrors.one(
+                    409, "The definition changed meanwhile; try again.", "changed"
+                )
+            start_job(job, key, {"kind": "staged", "files": content})
+            locked.files.update(job_execution_id=job.uuid)
+            locked.meta_job_execution_id = job.uuid
+            locked.save_change(user_id, status=DefinitionStatus.COMPLETED)
+    except BaseException:
+        # The job never started (its transaction rolled back): it and its copy go.
+        storage.delete(key)
+        Job.objects.filter(pk=job.pk).delete()
+        raise
+
+
+class FileExtensionsView(UploadsView):
+    @extend_schema(
+        responses={200: FileExtensionsSerializer}, operation_id="listFileExtensions", tags=_TAGS
+    )
+    def get(self, request: Request) -> Response:
+        """The extension rules: metadata formats that can be processed, and blocked extensions.
+
+        Any other extension is accepted as a content file.
+        """
+        rules = extension_rules()
+        return Response({"fileExtensions": rules, "totalRecords": len(rules)})
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown paths under /data-import/ answer in FOLIO's error shape too."""
+    error = folio_error(f"No resource at {request.path}", "not_found")
+    return JsonResponse({"errors": [error], "total_records": 1}, status=404)

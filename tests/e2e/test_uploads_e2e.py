@@ -1,0 +1,65 @@
+"""Upload definitions through a real server and worker: the curl walk-through of the spec."""
+
+import csv
+import io
+import os
+
+import pytest
+
+from tests.e2e.conftest import Deployment
+from tests.factories import csv_text, metadata_row
+
+pytestmark = pytest.mark.e2e
+BASE = "/data-import/uploadDefinitions"
+
+
+def test_upload_definition_walk_through(deployment: Deployment) -> None:
+    deployment.docload("createapp", "--client-id", "folio-client", "--all-authorizations")
+    deployment.token = deployment.docload("token", "--client-id", "folio-client").strip()
+    deployment.serve()
+    type_url = deployment.published_type()
+    contents = {f"scan-{n}.pdf": os.urandom(200_000 + n) for n in range(20)}
+    rows = [metadata_row(type_url, bestandspad=name, titel=name) for name in contents]
+    names = ["metadata.csv", *contents]
+
+    definition = deployment.json(
+        "POST", BASE, {"fileDefinitions": [{"name": name} for name in names]}
+    )
+    assert definition["status"] == "NEW"
+    uploads = {"metadata.csv": csv_text(rows).encode(), **contents}
+    for file in definition["fileDefinitions"]:
+        status, body = deployment.request(
+            "POST",
+            f"{BASE}/{definition['id']}/files/{file['id']}",
+            uploads[file["name"]],
+            "application/octet-stream",
+        )
+        assert status == 200, body
+    assert deployment.json("GET", f"{BASE}/{definition['id']}")["status"] == "LOADED"
+
+    status, body = deployment.request(
+        "POST",
+        f"{BASE}/{definition['id']}/processFiles",
+        f'{{"uploadDefinition": {{"id": "{definition["id"]}"}}}}'.encode(),
+        "application/json",
+    )
+    assert status == 204, body
+    processed = deployment.json("GET", f"{BASE}/{definition['id']}")
+    assert processed["status"] == "COMPLETED"
+    job = processed["metaJobExecutionId"]
+
+    final = deployment.wait_for(f"/documenten/api/v1/import/{job}/status", {"finished", "error"})
+    assert (final["status"], final["processedSuccessfully"]) == ("finished", 20)
+    _, report = deployment.request("GET", f"/documenten/api/v1/import/{job}/report")
+    results = [row["resultaat"] for row in csv.DictReader(io.StringIO(report.decode()))]
+    assert results == ["Geïmporteerd"] * 20
+
+    listed = deployment.json("GET", "/documenten/api/v1/enkelvoudiginformatieobjecten")
+    assert listed["count"] == 20
+    for document in listed["results"]:
+        status, content = deployment.request("GET", document["inhoud"])
+        assert status == 200 and content == contents[document["titel"]]
+
+    status, _ = deployment.request("DELETE", f"{BASE}/{definition['id']}")
+    assert status == 204
+    assert not [p for p in (deployment.data_dir / "content" / "staging").rglob("*") if p.is_file()]
