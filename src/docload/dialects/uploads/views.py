@@ -344,6 +344,9 @@ class FileView(UploadsView):
             received = receive_file(file.staged_key, body_chunks(request))
         except BaseException as exc:
             _mark_failed(file, token, user_id)
+            if not FileDefinition.objects.filter(pk=file.pk).exists():
+                # Deleted while its bytes arrived: the staging directory went with it.
+                raise _not_found("FileDefinition", file_id) from exc
             if isinstance(exc, BodyInterrupted):
                 raise FolioErrors.one(
                     400, str(exc), "upload-interrupted", {"fileId": str(file_id)}
