@@ -1,5 +1,6 @@
 """Django settings. Every value is read here, once, from the environment."""
 
+import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -111,6 +112,10 @@ STATIC_ROOT = DATA_DIR / "static"
 # Content storage: local files by default, S3 through django-storages when asked.
 _STORAGE_BACKEND = os.environ.get("DOCLOAD_STORAGE", "local")
 if _STORAGE_BACKEND == "s3":
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "DOCLOAD_STORAGE=s3 needs django-storages: pip install 'docload[s3]'"
+        )
     _content_storage: dict = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"file_overwrite": True},
