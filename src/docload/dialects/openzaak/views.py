@@ -5,6 +5,7 @@ Each view translates HTTP to engine calls and engine errors (ImportProblem) to Z
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,7 +108,8 @@ class UploadView(ImportView):
             raise exceptions.NotFound()
         try:
             self._check_can_start(request, job)
-            key = source_key_for(job, "metadata.csv")
+            # A key per attempt: a concurrent upload to the same import never touches this one.
+            key = source_key_for(job, f"metadata-{secrets.token_hex(4)}.csv")
             try:
                 stored = store_content(key, _csv_chunks(request, Utf8Check()))
                 if stored.size == 0:
