@@ -174,3 +174,20 @@ def test_delete_and_unknown_imports(api: APIClient) -> None:
     assert api.delete(f"{BASE}/{uuid}/delete").status_code == 404
     assert api.get(f"{BASE}/{uuid}/status").status_code == 404
     assert api.get(f"{BASE}/{uuid}/report").status_code == 404
+
+
+def test_resume_continues_an_import_that_stopped(
+    api: APIClient, base_dir: Path, document_type_url: str
+) -> None:
+    paths = write_files(base_dir, 3)
+    uuid = create(api)
+    rows = [metadata_row(document_type_url, bestandspad=p) for p in paths]
+    assert upload(api, uuid, csv_text(rows)).status_code == 200
+    assert error_code(api.post(f"{BASE}/{uuid}/resume")) == "invalid-status"
+
+    Job.objects.filter(uuid=uuid).update(status="error", comment="database gone")
+    resumed = api.post(f"{BASE}/{uuid}/resume")
+    assert resumed.status_code == 200
+    assert (resumed.json()["status"], resumed.json()["comment"]) == ("active", "")
+    run_worker()
+    assert api.get(f"{BASE}/{uuid}/status").json()["processedSuccessfully"] == 3

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<uuid:uuid>/status", views.StatusView.as_view(), name="import-status"),
     path("<uuid:uuid>/report", views.ReportView.as_view(), name="import-report"),
     path("<uuid:uuid>/delete", views.DeleteView.as_view(), name="import-delete"),
+    path("<uuid:uuid>/resume", views.ResumeView.as_view(), name="import-resume"),
 ]

@@ -29,7 +29,14 @@ from docload.documents.storage import store_content
 from docload.imports.columns import check_headers
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import create_job, delete_job, job_status, source_key_for, start_job
+from docload.imports.jobs import (
+    create_job,
+    delete_job,
+    job_status,
+    resume_job,
+    source_key_for,
+    start_job,
+)
 from docload.imports.models import OPEN_STATUSES, Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import source_for
@@ -147,28 +154,26 @@ class UploadView(ImportView):
             raise exceptions.UnsupportedMediaType(media_type or "(none)")
 
 
+_STATUS = inline_serializer(
+    "ImportStatus",
+    {
+        "total": serializers.IntegerField(),
+        "processed": serializers.IntegerField(),
+        "processedSuccessfully": serializers.IntegerField(),
+        "processedInvalid": serializers.IntegerField(),
+        "status": serializers.ChoiceField(choices=JobStatus.choices),
+        "createdOn": serializers.DateTimeField(),
+        "startedOn": serializers.DateTimeField(allow_null=True),
+        "finishedOn": serializers.DateTimeField(allow_null=True),
+        "rowsPerSecond": serializers.FloatField(allow_null=True),
+        "etaSeconds": serializers.FloatField(allow_null=True),
+        "comment": serializers.CharField(),
+    },
+)
+
+
 class StatusView(ImportView):
-    @extend_schema(
-        responses={
-            200: inline_serializer(
-                "ImportStatus",
-                {
-                    "total": serializers.IntegerField(),
-                    "processed": serializers.IntegerField(),
-                    "processedSuccessfully": serializers.IntegerField(),
-                    "processedInvalid": serializers.IntegerField(),
-                    "status": serializers.ChoiceField(choices=JobStatus.choices),
-                    "createdOn": serializers.DateTimeField(),
-                    "startedOn": serializers.DateTimeField(allow_null=True),
-                    "finishedOn": serializers.DateTimeField(allow_null=True),
-                    "rowsPerSecond": serializers.FloatField(allow_null=True),
-                    "etaSeconds": serializers.FloatField(allow_null=True),
-                    "comment": serializers.CharField(),
-                },
-            )
-        },
-        tags=["import"],
-    )
+    @extend_schema(responses={200: _STATUS}, tags=["import"])
     def get(self, request: Request, uuid: Any) -> Response:
         """Counters, times, rate and ETA of an import."""
         return Response(job_status(self.job(uuid)))
@@ -198,3 +203,17 @@ class DeleteView(ImportView):
         except ImportProblem as exc:
             raise problem(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ResumeView(ImportView):
+    @extend_schema(request=None, responses={200: _STATUS}, tags=["import"])
+    def post(self, request: Request, uuid: Any) -> Response:
+        """Continue an import that stopped with `error` after its last committed batch."""
+        job = self.job(uuid)
+        try:
+            with transaction.atomic():
+                resume_job(job)
+        except ImportProblem as exc:
+            raise problem(exc) from exc
+        job.refresh_from_db()
+        return Response(job_status(job))
