@@ -1,26 +1,36 @@
-"""Staged files: streamed in, placed whole or not at all, deleted as a tree; and their resolver."""
+"""Staged files: streamed in, placed whole or not at all, rows and bytes deleted together; and
+their resolver, which looks each name up when it is opened."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.storage import InMemoryStorage, storages
+from django.db import transaction
 
 from docload.documents.storage import store_content
 from docload.imports.content import StagedFilesResolver, resolver_for
 from docload.imports.errors import ContentError
+from docload.imports.models import StagedFile
 from docload.imports.staging import (
-    delete_staged,
+    area_prefix,
+    delete_area,
+    delete_staged_file,
     free_staging_bytes,
     receive_file,
-    staging_key,
+    staging_path,
 )
+
+pytestmark = pytest.mark.django_db
+AREA = uuid.UUID("0f4a8b6e-2d3c-4e5f-8a9b-1c2d3e4f5a6b")
+OTHER_AREA = uuid.UUID("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b")
 
 
 class Broken(Exception):
@@ -35,6 +45,17 @@ class RemoteStorage(InMemoryStorage):
 
     def _relative_path(self, name: str) -> str:
         return os.path.normpath(name or ".")
+
+
+@pytest.fixture
+def remote_storage(settings: Any) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.RemoteStorage"}}
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
+    """Run the callbacks registered meanwhile as if the test's transaction committed."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def chunks_then_fail(*chunks: bytes) -> Iterator[bytes]:
@@ -52,75 +73,117 @@ def staged_names(data_dir: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
-def test_staging_key_is_under_the_staging_area() -> None:
-    assert staging_key("def", "file", "a.pdf") == "staging/def/file/a.pdf"
+def stage(name: str, content: bytes, area: uuid.UUID = AREA) -> StagedFile:
+    return receive_file(area, name, [content]).place()
 
 
-def test_received_bytes_wait_beside_the_key_until_placed(data_dir: Path) -> None:
-    key = staging_key("d", "f", "a.pdf")
+def test_keys_are_under_the_area_and_never_contain_the_name() -> None:
+    staged = stage("../../etc/passwd", b"x")
+    assert staged.key.startswith(f"staging/{AREA}/") and "passwd" not in staged.key
+    assert staging_path(staged.key) == staged.key.removeprefix("staging/")
+    assert area_prefix(AREA) == f"staging/{AREA}"
+
+
+def test_received_bytes_wait_under_a_temporary_key_until_placed(data_dir: Path) -> None:
     parts = [os.urandom(1000), os.urandom(5000)]
 
-    received = receive_file(key, iter(parts))
+    received = receive_file(AREA, "a.pdf", iter(parts))
 
-    assert received.size == 6000
-    assert received.sha256 == hashlib.sha256(b"".join(parts)).hexdigest()
-    assert not storages["default"].exists(key)
-    assert staged_names(data_dir) == [f"d/f/{received.temporary_key.rsplit('/', 1)[1]}"]
-    received.place()
-    assert stored(key) == b"".join(parts)
-    assert staged_names(data_dir) == ["d/f/a.pdf"]
-
-
-def test_placing_again_replaces_and_never_appends() -> None:
-    key = staging_key("d", "f", "a.txt")
-    receive_file(key, [b"first version, long"]).place()
-    receive_file(key, [b"second"]).place()
-    assert stored(key) == b"second"
+    assert (received.size, received.sha256) == (6000, hashlib.sha256(b"".join(parts)).hexdigest())
+    assert not StagedFile.objects.exists()
+    assert not storages["default"].exists(received.key)
+    assert staged_names(data_dir) == [staging_path(received.temporary_key)]
+    staged = received.place()
+    assert (staged.area, staged.name, staged.key) == (AREA, "a.pdf", received.key)
+    assert (staged.size, staged.sha256) == (received.size, received.sha256)
+    assert stored(staged.key) == b"".join(parts)
+    assert staged_names(data_dir) == [staging_path(staged.key)]
 
 
-def test_a_failing_stream_leaves_nothing_and_keeps_the_old_bytes(data_dir: Path) -> None:
-    key = staging_key("d", "f", "a.txt")
-    receive_file(key, [b"complete"]).place()
+def test_placing_again_replaces_the_row_and_its_bytes(
+    data_dir: Path, on_commit: Callable[[], Any]
+) -> None:
+    first = stage("a.txt", b"first version, long")
+    with on_commit():
+        second = stage("a.txt", b"second")
+
+    assert (second.pk, second.size) == (first.pk, 6)
+    assert StagedFile.objects.get().key == second.key != first.key
+    assert stored(second.key) == b"second"
+    assert staged_names(data_dir) == [staging_path(second.key)]
+
+
+def test_a_failing_stream_leaves_nothing_and_keeps_the_staged_file(data_dir: Path) -> None:
+    staged = stage("a.txt", b"complete")
 
     with pytest.raises(Broken):
-        receive_file(key, chunks_then_fail(b"partial", b"bytes"))
+        receive_file(AREA, "a.txt", chunks_then_fail(b"partial", b"bytes"))
 
-    assert stored(key) == b"complete"
-    assert staged_names(data_dir) == ["d/f/a.txt"]
+    assert StagedFile.objects.get().sha256 == staged.sha256
+    assert stored(staged.key) == b"complete"
+    assert staged_names(data_dir) == [staging_path(staged.key)]
 
 
-def test_discard_removes_the_temporary_bytes(data_dir: Path) -> None:
-    received = receive_file(staging_key("d", "f", "a.txt"), [b"x"])
+def test_discard_leaves_nothing_even_after_a_placement_that_rolled_back(data_dir: Path) -> None:
+    received = receive_file(AREA, "a.txt", [b"x"])
+    with pytest.raises(Broken), transaction.atomic():
+        received.place()
+        raise Broken()
     received.discard()
+    assert not StagedFile.objects.exists()
     assert staged_names(data_dir) == []
 
 
-def test_without_a_local_disk_placing_copies(settings: Any) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": f"{__name__}.RemoteStorage"},
-    }
-    key = staging_key("d", "f", "a.txt")
-    received = receive_file(key, [b"in ", b"memory"])
-    received.place()
-    assert stored(key) == b"in memory"
+@pytest.mark.usefixtures("remote_storage")
+def test_without_a_local_disk_placing_copies() -> None:
+    received = receive_file(AREA, "a.txt", [b"in ", b"memory"])
+    staged = received.place()
+    assert stored(staged.key) == b"in memory"
     assert not storages["default"].exists(received.temporary_key)
     assert free_staging_bytes() is None
 
 
-def test_delete_staged_removes_a_whole_tree_or_one_file(data_dir: Path) -> None:
-    for key in ("d1/f1/a.txt", "d1/f2/b.txt", "d1/f2/.partial-x", "d2/f3/c.txt"):
-        store_content(staging_key(key), [b"x"])
+def test_deleting_a_staged_file_removes_its_row_then_its_bytes(
+    data_dir: Path, on_commit: Callable[[], Any]
+) -> None:
+    kept = stage("b.txt", b"b")
+    gone = stage("a.txt", b"a")
 
-    delete_staged(staging_key("d1", "f2"))
-    assert staged_names(data_dir) == ["d1/f1/a.txt", "d2/f3/c.txt"]
-    delete_staged(staging_key("d2", "f3", "c.txt"))
-    delete_staged(staging_key("d1"))
-    delete_staged(staging_key("never-there"))
+    with on_commit():
+        delete_staged_file(AREA, "a.txt")
+        assert storages["default"].exists(gone.key)  # until the transaction commits
+        delete_staged_file(AREA, "never-staged.txt")
 
-    assert staged_names(data_dir) == []
-    # A tree goes with its directories; deleting one file leaves its directory.
-    assert os.listdir(data_dir / "content" / "staging") == ["d2"]
+    assert list(StagedFile.objects.values_list("name", flat=True)) == ["b.txt"]
+    assert staged_names(data_dir) == [staging_path(kept.key)]
+
+
+def test_deleting_an_area_removes_its_rows_bytes_and_unfinished_uploads(
+    data_dir: Path, on_commit: Callable[[], Any]
+) -> None:
+    for name in ("a.txt", "b.txt"):
+        stage(name, b"x")
+    store_content(f"{area_prefix(AREA)}/crashed.partial", [b"half"])
+    other = stage("a.txt", b"other area", area=OTHER_AREA)
+
+    with on_commit():
+        delete_area(AREA)
+        assert len(staged_names(data_dir)) == 4  # until the transaction commits
+        delete_area(uuid.uuid4())  # nothing staged there
+
+    assert list(StagedFile.objects.values_list("area", flat=True)) == [OTHER_AREA]
+    assert staged_names(data_dir) == [staging_path(other.key)]
+    assert os.listdir(data_dir / "content" / "staging") == [str(OTHER_AREA)]
+
+
+@pytest.mark.usefixtures("remote_storage")
+def test_deleting_an_area_without_a_local_disk(on_commit: Callable[[], Any]) -> None:
+    gone = stage("a.txt", b"a")
+    other = stage("a.txt", b"b", area=OTHER_AREA)
+    with on_commit():
+        delete_area(AREA)
+    storage = storages["default"]
+    assert (storage.exists(gone.key), storage.exists(other.key)) == (False, True)
 
 
 def test_free_staging_bytes_reports_the_disk(data_dir: Path) -> None:
@@ -128,26 +191,45 @@ def test_free_staging_bytes_reports_the_disk(data_dir: Path) -> None:
     assert free is not None and 0 < free <= shutil.disk_usage(data_dir).total
 
 
-def test_the_staged_resolver_opens_staged_files_by_name() -> None:
-    key = staging_key("d", "f", "a.pdf")
-    receive_file(key, [b"%PDF-1.7 content"]).place()
-    resolver = resolver_for({"kind": "staged", "files": {"a.pdf": key}})
+def test_the_staged_resolver_opens_files_of_its_area_by_name() -> None:
+    stage("a.pdf", b"%PDF-1.7 content")
+    resolver = resolver_for({"kind": "staged", "area": str(AREA)})
 
     opened = resolver.open("a.pdf")
     with opened.stream:
         assert (opened.stream.read(), opened.size) == (b"%PDF-1.7 content", 16)
 
 
+def test_the_staged_resolver_looks_each_name_up_when_opened(
+    django_assert_num_queries: Any,
+) -> None:
+    resolver = StagedFilesResolver(AREA)
+    stage("staged-later.pdf", b"late")  # after the resolver was made: it holds no list
+    with django_assert_num_queries(1):
+        resolver.open("staged-later.pdf").stream.close()
+    with django_assert_num_queries(1), pytest.raises(ContentError):
+        resolver.open("missing.pdf")
+
+
 @pytest.mark.parametrize(
-    "reference", ["b.pdf", "A.PDF", "d/f/a.pdf", "staging/d/f/a.pdf", "../a.pdf", "/etc/passwd", ""]
+    "reference", ["b.pdf", "A.PDF", "other-area.pdf", "../a.pdf", "/etc/passwd", ""]
 )
-def test_the_staged_resolver_refuses_names_that_are_not_staged_files(reference: str) -> None:
-    key = staging_key("d", "f", "a.pdf")
-    receive_file(key, [b"x"]).place()
+def test_the_staged_resolver_refuses_names_not_staged_in_its_area(reference: str) -> None:
+    stage("a.pdf", b"x")
+    stage("other-area.pdf", b"y", area=OTHER_AREA)
     with pytest.raises(ContentError, match="not the name of an uploaded file"):
-        StagedFilesResolver({"a.pdf": key}).open(reference)
+        StagedFilesResolver(AREA).open(reference)
+
+
+def test_the_staged_resolver_never_opens_by_storage_key() -> None:
+    staged = stage("a.pdf", b"x")
+    for reference in (staged.key, staging_path(staged.key)):
+        with pytest.raises(ContentError, match="not the name of an uploaded file"):
+            StagedFilesResolver(AREA).open(reference)
 
 
 def test_the_staged_resolver_reports_a_file_that_is_gone() -> None:
+    staged = stage("a.pdf", b"x")
+    storages["default"].delete(staged.key)
     with pytest.raises(ContentError, match="no longer stored"):
-        StagedFilesResolver({"a.pdf": staging_key("d", "f", "a.pdf")}).open("a.pdf")
+        StagedFilesResolver(AREA).open("a.pdf")

@@ -127,8 +127,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """handler404: unknown paths answer in problem+json too."""
     return problem_response(request, 404, "not_found", "The requested resource was not found.")
-
-
-def server_error(request: HttpRequest) -> JsonResponse:
-    """handler500: never leak a traceback, always problem+json."""
-    return problem_response(request, 500, "error", "A server error occurred.")

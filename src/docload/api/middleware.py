@@ -5,11 +5,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from docload.api.errors import problem_response
+from docload.api.error_shapes import error_response
 
 
 class RequestSizeLimitMiddleware:
-    """Answer 413 when the declared body is larger than the configured limit.
+    """Answer 413, in the shape of the API called, when the declared body is over the limit.
 
     JSON bodies are parsed in memory, so they get the smaller `DOCLOAD_MAX_JSON_BYTES` limit;
     streamed bodies (CSV, staged files) may be as large as `DOCLOAD_MAX_UPLOAD_BYTES`.
@@ -26,7 +26,7 @@ class RequestSizeLimitMiddleware:
         is_json = "json" in request.META.get("CONTENT_TYPE", "")
         limit = settings.DOCLOAD_MAX_JSON_BYTES if is_json else settings.DOCLOAD_MAX_UPLOAD_BYTES
         if length > limit:
-            response = problem_response(
+            response = error_response(
                 request,
                 413,
                 "request_too_large",

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from django.core.files.storage import storages
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from docload.imports.errors import ContentError, ImportProblem
+from docload.imports.models import StagedFile
 
 
 @dataclass
@@ -59,20 +61,41 @@ class BaseDirectoryResolver:
 
 
 class StagedFilesResolver:
-    """Files staged by upload, named by their file name; no other name is ever opened."""
+    """Files staged in one area, named by their name; no other name is ever opened.
 
-    def __init__(self, files: Mapping[str, str]) -> None:
-        self.files = files  # file name -> storage key
+    Each reference is looked up when it is opened, so memory stays flat however many files the
+    area holds.
+    """
+
+    def __init__(self, area: uuid.UUID) -> None:
+        self.area = area
 
     def open(self, reference: str) -> OpenedContent:
-        key = self.files.get(reference)
-        if key is None:
+        found = _staged_key_and_size(self.area, reference)
+        if found is None:
             raise ContentError(f"{reference!r} is not the name of an uploaded file.")
+        key, size = found
         try:
             stream = storages["default"].open(key, "rb")
         except OSError:
             raise ContentError(f"The uploaded file {reference!r} is no longer stored.") from None
-        return OpenedContent(stream=stream, size=stream.size)
+        return OpenedContent(stream=stream, size=size)
+
+
+def _staged_key_and_size(area: uuid.UUID, name: str) -> tuple[str, int] | None:
+    """One indexed lookup, in plain SQL: compiling the ORM query costs ~15x running it, which at
+    a million rows is minutes of CPU in the copying threads."""
+    connection = connections[DEFAULT_DB_ALIAS]  # this thread's own
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('key')}, {quote('size')} FROM {quote(StagedFile._meta.db_table)} "
+        f"WHERE {quote('area')} = %s AND {quote('name')} = %s"
+    )
+    area_field = cast("models.Field[Any, Any]", StagedFile._meta.get_field("area"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [area_field.get_db_prep_value(area, connection), name])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def check_base_dir(base_dir: Path) -> None:
@@ -93,5 +116,5 @@ def resolver_for(content_source: dict[str, Any]) -> ContentResolver:
     if kind == "base_dir":
         return BaseDirectoryResolver(Path(content_source["path"]))
     if kind == "staged":
-        return StagedFilesResolver(content_source["files"])
+        return StagedFilesResolver(uuid.UUID(content_source["area"]))
     raise ValueError(f"Unknown content source kind {kind!r}")

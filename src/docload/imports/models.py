@@ -74,3 +74,30 @@ class RowResult(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {'imported' if self.imported else 'not imported'}"
+
+
+class StagedFile(models.Model):
+    """Bytes uploaded ahead of an import, named by `name` within their `area`.
+
+    An area is whatever one dialect stages files for (an upload definition's id, say). The bytes
+    live in the content storage under `key`, which the engine chooses; `imports.staging` creates,
+    replaces and deletes rows and bytes together.
+    """
+
+    area = models.UUIDField()
+    name = models.CharField(max_length=255)
+    key = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_on = models.DateTimeField(auto_now_add=True)
+    # When the current bytes were placed: a re-upload replaces them.
+    updated_on = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # Also the index every lookup by area, or by area and name, uses.
+            models.UniqueConstraint(fields=["area", "name"], name="one_staged_file_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes, area {self.area})"

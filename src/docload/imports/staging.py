@@ -1,7 +1,14 @@
 """Staged files: bytes uploaded over HTTP and kept until an import reads them.
 
-They live in the content storage under `staging/`. A file's bytes arrive under a temporary key
-and are moved into place only once all of them arrived, so a key never holds a partial upload.
+Each one is a `StagedFile` row (area, name, key, size, sha256) plus its bytes in the content
+storage, under `staging/<area>/`. This module changes rows and bytes together:
+
+- bytes arrive under a temporary key and are placed under a key of their own only once all of
+  them arrived, so a key a row names never holds a partial upload;
+- placing again replaces the file: the row names the new key, the old bytes go once that commits;
+- deleting removes the rows at once and the bytes once the transaction commits.
+
+A name is never part of a key, so any name is safe to stage.
 """
 
 from __future__ import annotations
@@ -16,28 +23,58 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files.storage import storages
+from django.db import transaction
 
 from docload.documents.storage import delete_content, iter_chunks, make_durable, store_content
+from docload.imports.models import StagedFile
 
 STAGING_ROOT = "staging"
+_PARTIAL = ".partial"
 
 
-def staging_key(*parts: str) -> str:
-    """The storage key of `parts` (e.g. area, file id, name) under the staging area."""
-    return posixpath.join(STAGING_ROOT, *parts)
+def area_prefix(area: uuid.UUID) -> str:
+    """The storage directory holding an area's bytes."""
+    return posixpath.join(STAGING_ROOT, str(area))
+
+
+def staging_path(key: str) -> str:
+    """A staged key relative to the staging area, as dialects show it."""
+    return posixpath.relpath(key, STAGING_ROOT)
 
 
 @dataclass(frozen=True)
 class ReceivedFile:
-    """A file's bytes, complete, waiting under a temporary key to be placed at `key`."""
+    """A file's bytes, complete, waiting under a temporary key to become `name` in `area`."""
 
+    area: uuid.UUID
+    name: str
     key: str
     temporary_key: str
     size: int
     sha256: str
 
-    def place(self) -> None:
-        """Move the bytes to `key`, replacing what was there."""
+    def place(self) -> StagedFile:
+        """Record the bytes as the area's file `name`, replacing an earlier one, and move them
+        to their key.
+
+        Call it in the transaction that commits the caller's own changes: the replaced bytes are
+        removed once it commits, and `discard()` cleans up if it rolls back.
+        """
+        with transaction.atomic():
+            staged, created = StagedFile.objects.select_for_update().get_or_create(
+                area=self.area,
+                name=self.name,
+                defaults={"key": self.key, "size": self.size, "sha256": self.sha256},
+            )
+            if not created:
+                replaced = staged.key
+                staged.key, staged.size, staged.sha256 = self.key, self.size, self.sha256
+                staged.save()
+                transaction.on_commit(lambda: delete_content([replaced]))
+            self._move()
+        return staged
+
+    def _move(self) -> None:
         storage = storages["default"]
         try:
             source, target = storage.path(self.temporary_key), storage.path(self.key)
@@ -51,39 +88,59 @@ class ReceivedFile:
         make_durable([self.key])  # the bytes and their new name, before the caller commits
 
     def discard(self) -> None:
-        delete_content([self.temporary_key])
+        """Remove the bytes, for when they were not placed or their transaction rolled back."""
+        delete_content([self.temporary_key, self.key])
 
 
-def receive_file(key: str, chunks: Iterable[bytes]) -> ReceivedFile:
-    """Store `chunks` for `key` under a temporary key beside it, with their size and sha256.
+def receive_file(area: uuid.UUID, name: str, chunks: Iterable[bytes]) -> ReceivedFile:
+    """Store `chunks` under a temporary key in `area`, with their size and sha256.
 
     Streams: one chunk at a time is in memory. When `chunks` raises, the temporary bytes are
-    removed and the exception goes on; nothing at `key` changes either way until `place()`.
+    removed and the exception goes on. Nothing staged changes until `place()`.
     """
-    temporary_key = posixpath.join(posixpath.dirname(key), f".partial-{uuid.uuid4().hex}")
+    key = posixpath.join(area_prefix(area), uuid.uuid4().hex)
+    temporary_key = key + _PARTIAL
     try:
         stored = store_content(temporary_key, chunks, ["sha_256"])
     except BaseException:
         delete_content([temporary_key])
         raise
-    return ReceivedFile(key, temporary_key, stored.size, stored.digests["sha_256"])
+    return ReceivedFile(area, name, key, temporary_key, stored.size, stored.digests["sha_256"])
 
 
-def delete_staged(prefix: str) -> None:
-    """Remove every staged file under `prefix` (a key or a directory of keys)."""
+def delete_staged_file(area: uuid.UUID, name: str) -> None:
+    """Delete the area's file `name`, if staged; its bytes go once the transaction commits."""
+    staged = StagedFile.objects.filter(area=area, name=name).first()
+    if staged is None:
+        return
+    staged.delete()
+    transaction.on_commit(lambda: delete_content([staged.key]))
+
+
+def delete_area(area: uuid.UUID) -> None:
+    """Delete every file staged in `area`; the bytes, and any unfinished upload's, go once the
+    transaction commits."""
+    StagedFile.objects.filter(area=area).delete()  # one DELETE: nothing refers to staged files
+    prefix = area_prefix(area)
+    transaction.on_commit(lambda: _delete_directory(prefix))
+
+
+def _delete_directory(prefix: str) -> None:
+    """Remove the files directly under `prefix`, then the directory itself where there is one."""
     storage = storages["default"]
     try:
-        directories, files = storage.listdir(prefix)
-    except (FileNotFoundError, NotADirectoryError):
-        delete_content([prefix])
+        root = storage.path(prefix)
+    except NotImplementedError:
+        _, names = storage.listdir(prefix)
+        delete_content(posixpath.join(prefix, name) for name in names)
         return
-    delete_content(posixpath.join(prefix, name) for name in files)
-    for name in directories:
-        delete_staged(posixpath.join(prefix, name))
-    # A local directory goes once empty (unless a new file appeared in it meanwhile); remote
-    # storages have no directories to remove.
+    # Streamed entry by entry: an area may hold a million files.
+    with contextlib.suppress(FileNotFoundError), os.scandir(root) as entries:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
     with contextlib.suppress(OSError):
-        storage.delete(prefix)
+        os.rmdir(root)  # not empty if an upload wrote here meanwhile: refused, it removes its bytes
 
 
 def free_staging_bytes() -> int | None:

@@ -18,7 +18,8 @@ from docload.dialects.uploads.models import (
 )
 from docload.documents.storage import store_content
 from docload.imports.jobs import create_job, delete_expired_jobs
-from docload.imports.models import Job, JobStatus
+from docload.imports.models import Job, JobStatus, StagedFile
+from docload.imports.staging import area_prefix, receive_file
 
 NOW = timezone.now()
 
@@ -98,8 +99,9 @@ def test_retention_removes_abandoned_and_finished_definitions_with_their_bytes(
             updated_date=days_ago(updated_days_ago)
         )
         for file in definition.files.all():
-            store_content(file.staged_key, [b"staged"])
-            store_content(f"{file.staging_prefix}/.partial-left-over", [b"half"])
+            receive_file(definition.uuid, file.name, [b"staged"]).place()
+            # An upload interrupted by a crash left its temporary bytes behind.
+            store_content(f"{area_prefix(definition.uuid)}/left-over.partial", [b"half"])
         definitions[name] = definition
     with_job(definitions["abandoned-running"], JobStatus.ACTIVE, None)
     with_job(definitions["finished-long-ago"], JobStatus.FINISHED, 8)
@@ -116,6 +118,7 @@ def test_retention_removes_abandoned_and_finished_definitions_with_their_bytes(
     assert remaining == {definitions[name].uuid for name in kept}
     staging = data_dir / "content" / "staging"
     assert {path.name for path in staging.iterdir()} == {str(uuid) for uuid in remaining}
+    assert set(StagedFile.objects.values_list("area", flat=True)) == remaining
     assert FileDefinition.objects.count() == len(kept)
     # The engine's own retention ran too, after the definitions went.
     assert set(Job.objects.values_list("status", flat=True)) == {"active", "finished"}

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from docload.auth.models import Applicatie
 from docload.dialects.uploads.models import FileDefinition, UploadDefinition
 from docload.documents.models import EnkelvoudigInformatieObject
-from docload.imports.models import Job
+from docload.imports.models import Job, StagedFile
 from tests.conftest import client_for, run_worker
 from tests.factories import csv_text, metadata_row
 
@@ -302,7 +302,7 @@ def test_upload_walks_the_file_and_definition_statuses(api: APIClient, data_dir:
     assert after_one["status"] == "IN_PROGRESS"
     assert a["status"] == "UPLOADED" and a["uploadedDate"]
     assert a["sha256"] == hashlib.sha256(content).hexdigest()
-    assert a["sourcePath"] == f"{definition['id']}/{a['id']}/a.pdf"
+    assert a["sourcePath"].startswith(f"{definition['id']}/")  # the definition's staging area
     assert (data_dir / "content" / "staging" / a["sourcePath"]).read_bytes() == content
 
     after_two = upload(api, definition, "b.pdf", b"bee").json()
@@ -318,6 +318,7 @@ def test_uploading_again_replaces_the_bytes(api: APIClient, data_dir: Path) -> N
     assert replaced["sha256"] == hashlib.sha256(b"short").hexdigest()
     assert (data_dir / "content" / "staging" / replaced["sourcePath"]).read_bytes() == b"short"
     assert len(staged_files(data_dir)) == 1
+    assert StagedFile.objects.get().sha256 == replaced["sha256"]
 
 
 def test_an_empty_file_can_be_uploaded(api: APIClient) -> None:
@@ -351,6 +352,7 @@ def test_an_interrupted_upload_is_error_400_and_leaves_no_bytes(
     assert (a["status"], a["sha256"], a["sourcePath"]) == ("ERROR", "", None)
     assert current["status"] == "IN_PROGRESS"
     assert staged_files(data_dir) == [file_of(current, "b.pdf")["sourcePath"]]
+    assert list(StagedFile.objects.values_list("name", flat=True)) == ["b.pdf"]
     # Uploading again recovers the file.
     assert upload(api, definition, "a.pdf", b"again").json()["status"] == "LOADED"
 
@@ -406,11 +408,36 @@ def test_an_upload_needs_a_content_length(api: APIClient) -> None:
     assert response.status_code == 411 and codes(response) == ["length-required"]
 
 
-def test_an_upload_over_the_size_limit_is_413(api: APIClient, settings: Any) -> None:
+def test_an_upload_over_the_size_limit_is_413_in_folio_shape(api: APIClient, settings: Any) -> None:
     settings.DOCLOAD_MAX_UPLOAD_BYTES = 10
     definition = create(api, "a.pdf")
-    assert upload(api, definition, "a.pdf", b"x" * 11).status_code == 413
+    response = upload(api, definition, "a.pdf", b"x" * 11)
+    assert response.status_code == 413 and response["Connection"] == "close"
+    assert errors(response) == [
+        ("The request body is 11 bytes; the limit is 10 bytes.", "request_too_large")
+    ]
     assert file_of(api.get(f"{BASE}/{definition['id']}").json(), "a.pdf")["status"] == "NEW"
+    assert not StagedFile.objects.exists()
+
+
+def test_a_json_body_over_its_limit_is_413_in_folio_shape(api: APIClient, settings: Any) -> None:
+    settings.DOCLOAD_MAX_JSON_BYTES = 100
+    response = api.post(BASE, {"fileDefinitions": [{"name": "x" * 200}]}, "json")
+    assert response.status_code == 413 and codes(response) == ["request_too_large"]
+    assert not UploadDefinition.objects.exists()
+
+
+def test_a_server_error_is_500_in_folio_shape(
+    api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("docload.dialects.uploads.views.extension_rules", fail)
+    api.raise_request_exception = False
+    response = api.get("/data-import/fileExtensions")
+    assert response.status_code == 500
+    assert errors(response) == [("A server error occurred.", "error")]
 
 
 def test_add_file_returns_the_definition_and_reopens_it(api: APIClient, settings: Any) -> None:
@@ -443,6 +470,7 @@ def test_delete_file_removes_its_bytes_and_recomputes_the_status(
 
     assert api.delete(file_url(definition, "a.pdf")).status_code == 204
     assert len(staged_files(data_dir)) == 1
+    assert list(StagedFile.objects.values_list("name", flat=True)) == ["b.pdf"]
     c_url = f"{BASE}/{definition['id']}/files/" + file_id(
         api.get(f"{BASE}/{definition['id']}").json(), "c.pdf"
     )
@@ -464,6 +492,7 @@ def test_delete_definition_removes_its_staged_files(api: APIClient, data_dir: Pa
         file_of(api.get(f"{BASE}/{kept['id']}").json(), "k.pdf")["sourcePath"]
     ]
     assert not FileDefinition.objects.filter(upload_definition__uuid=definition["id"]).exists()
+    assert [str(area) for area in StagedFile.objects.values_list("area", flat=True)] == [kept["id"]]
 
 
 # --- processFiles ------------------------------------------------------------------------------
@@ -567,7 +596,10 @@ def test_walk_through(api: APIClient, data_dir: Path, document_type_url: str) ->
     assert current["importStatus"]["status"] == "active"
     status_url = f"/documenten/api/v1/import/{job_uuid}/status"
     assert current["importStatus"]["statusUrl"] == f"http://testserver{status_url}"
-    assert Job.objects.get(uuid=job_uuid).dialect == "uploads"
+    job = Job.objects.get(uuid=job_uuid)
+    assert job.dialect == "uploads"
+    # Content is looked up in the definition's staging area, not listed in the job.
+    assert job.content_source == {"kind": "staged", "area": definition["id"]}
     assert api.delete(f"{BASE}/{definition['id']}").status_code == 400  # the import runs
     for refused in (
         process(api, definition["id"]),

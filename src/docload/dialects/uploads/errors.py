@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -21,6 +22,15 @@ def folio_error(
         "code": code,
         "parameters": [{"key": key, "value": value} for key, value in (parameters or {}).items()],
     }
+
+
+def folio_error_response(
+    request: HttpRequest, status_code: int, code: str, message: str
+) -> JsonResponse:
+    """A plain Django response of one FOLIO error, for code outside the DRF views."""
+    return JsonResponse(
+        {"errors": [folio_error(message, code)], "total_records": 1}, status=status_code
+    )
 
 
 class FolioErrors(exceptions.APIException):

@@ -7,11 +7,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from docload.imports.models import OPEN_STATUSES, Job, JobStatus
-from docload.imports.staging import delete_staged, staging_key
+from docload.imports.models import OPEN_STATUSES, Job, JobStatus, StagedFile
+from docload.imports.staging import delete_area, delete_staged_file
 
 
 class DefinitionStatus(models.TextChoices):
@@ -44,10 +44,6 @@ class UploadDefinition(models.Model):
     def __str__(self) -> str:
         return f"upload definition {self.uuid} ({self.status})"
 
-    @property
-    def staging_prefix(self) -> str:
-        return staging_key(str(self.uuid))
-
     def save_change(self, user_id: str, status: str = "") -> None:
         """Save a change made by `user_id`; the status is `status`, or derived from the files'."""
         self.updated_date = timezone.now()
@@ -75,10 +71,26 @@ class UploadDefinition(models.Model):
         ).exists()
 
     def delete_with_files(self) -> None:
-        """Delete the definition, and its staged bytes once that committed."""
-        prefix = self.staging_prefix
+        """Delete the definition with its files: their staged rows now, their bytes on commit."""
+        delete_area(self.uuid)
         self.delete()
-        transaction.on_commit(lambda: delete_staged(prefix))
+
+
+class FileDefinitionQuerySet(models.QuerySet["FileDefinition"]):
+    def with_bytes(self) -> FileDefinitionQuerySet:
+        """The files with the facts of their staged bytes, all None before an upload.
+
+        The bytes are the engine's staged file of the same name in the definition's area: its
+        row alone knows where they are, their sha256 and when they arrived.
+        """
+        staged = StagedFile.objects.filter(
+            area=OuterRef("upload_definition__uuid"), name=OuterRef("name")
+        )
+        return self.annotate(
+            staged_key=Subquery(staged.values("key")),
+            staged_sha256=Subquery(staged.values("sha256")),
+            staged_on=Subquery(staged.values("updated_on")),
+        )
 
 
 class FileDefinition(models.Model):
@@ -91,16 +103,21 @@ class FileDefinition(models.Model):
     size = models.PositiveBigIntegerField(null=True, blank=True, help_text="declared, in KB")
     ui_key = models.CharField(max_length=255, blank=True)
     create_date = models.DateTimeField(default=timezone.now)
-    uploaded_date = models.DateTimeField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
     job_execution_id = models.UUIDField(null=True, blank=True)
     # The latest upload started; an older one still streaming may not place its bytes.
     upload_token = models.UUIDField(null=True, blank=True)
 
+    objects = FileDefinitionQuerySet.as_manager()
+    # Set by `FileDefinitionQuerySet.with_bytes()` only.
+    staged_key: str | None
+    staged_sha256: str | None
+    staged_on: datetime.datetime | None
+
     class Meta:
         ordering = ["pk"]
         constraints = [
-            # `bestandspad` names a staged file by its name, so names are unique per definition.
+            # A file is staged under its name in the definition's area, and `bestandspad` names
+            # it so: names are unique per definition.
             models.UniqueConstraint(
                 fields=["upload_definition", "name"], name="one_file_name_per_definition"
             )
@@ -109,25 +126,15 @@ class FileDefinition(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
 
-    @property
-    def source_path(self) -> str:
-        """Where the bytes are kept, relative to the staging area."""
-        return f"{self.upload_definition.uuid}/{self.uuid}/{self.name}"
-
-    @property
-    def staged_key(self) -> str:
-        return staging_key(self.source_path)
-
-    @property
-    def staging_prefix(self) -> str:
-        """The file's own directory: its bytes and any unfinished upload of them."""
-        return staging_key(str(self.upload_definition.uuid), str(self.uuid))
-
     def delete_with_bytes(self) -> None:
-        """Delete the file, and its staged bytes once that committed."""
-        prefix = self.staging_prefix
+        """Delete the file: its staged row now, its bytes on commit."""
+        delete_staged_file(self.upload_definition.uuid, self.name)
         self.delete()
-        transaction.on_commit(lambda: delete_staged(prefix))
+
+
+def files_with_bytes() -> Prefetch[str, FileDefinitionQuerySet, str]:
+    """Prefetches definitions' files with the facts of their staged bytes (see `with_bytes`)."""
+    return Prefetch("files", queryset=FileDefinition.objects.with_bytes())
 
 
 def expired_definitions(now: datetime.datetime) -> models.QuerySet[UploadDefinition]:

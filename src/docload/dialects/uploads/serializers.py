@@ -18,8 +18,9 @@ from docload.dialects.uploads.models import (
 )
 from docload.imports.jobs import job_status
 from docload.imports.models import Job
+from docload.imports.staging import staging_path
 
-# A name becomes part of a storage key, so it must stay one path segment.
+# A file name: one path segment, without control characters.
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 _MAX_NAME_BYTES = 255
 
@@ -36,15 +37,13 @@ class FileDefinitionSerializer(serializers.Serializer[FileDefinition]):
         source="job_execution_id", read_only=True, allow_null=True
     )
     createDate = serializers.DateTimeField(source="create_date", read_only=True)
-    uploadedDate = serializers.DateTimeField(
-        source="uploaded_date", read_only=True, allow_null=True
-    )
+    uploadedDate = serializers.DateTimeField(source="staged_on", read_only=True, allow_null=True)
     size = serializers.IntegerField(
         min_value=0, required=False, allow_null=True, help_text="Declared size in KB."
     )
     uiKey = serializers.CharField(source="ui_key", required=False, allow_blank=True, max_length=255)
-    sha256 = serializers.CharField(
-        read_only=True, help_text="Digest of the uploaded bytes, computed while they streamed."
+    sha256 = serializers.SerializerMethodField(
+        help_text="Digest of the uploaded bytes, computed while they streamed."
     )
 
     def validate_name(self, value: str) -> str:
@@ -61,7 +60,13 @@ class FileDefinitionSerializer(serializers.Serializer[FileDefinition]):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_sourcePath(self, file: FileDefinition) -> str | None:
-        return file.source_path if file.status == FileStatus.UPLOADED else None
+        if file.status != FileStatus.UPLOADED or file.staged_key is None:
+            return None
+        return staging_path(file.staged_key)
+
+    @extend_schema_field(serializers.CharField())
+    def get_sha256(self, file: FileDefinition) -> str:
+        return file.staged_sha256 or ""
 
 
 class _MetadataSerializer(serializers.Serializer[UploadDefinition]):

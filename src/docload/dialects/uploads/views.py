@@ -9,9 +9,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,12 +24,18 @@ from rest_framework.views import APIView
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
 from docload.dialects.uploads.cql import QueryError, parse_query
-from docload.dialects.uploads.errors import FolioErrors, exception_handler, folio_error
+from docload.dialects.uploads.errors import (
+    FolioErrors,
+    exception_handler,
+    folio_error,
+    folio_error_response,
+)
 from docload.dialects.uploads.models import (
     DefinitionStatus,
     FileDefinition,
     FileStatus,
     UploadDefinition,
+    files_with_bytes,
 )
 from docload.dialects.uploads.rules import (
     SUPPORTED_METADATA,
@@ -46,13 +51,14 @@ from docload.dialects.uploads.serializers import (
     UploadDefinitionListSerializer,
     UploadDefinitionSerializer,
 )
-from docload.documents.storage import iter_chunks, store_content
+from docload.documents.storage import content_storage, iter_chunks, store_content
 from docload.imports.columns import check_headers
-from docload.imports.errors import ImportProblem
+from docload.imports.content import StagedFilesResolver
+from docload.imports.errors import ContentError, ImportProblem
 from docload.imports.jobs import create_job, source_key_for, start_job
 from docload.imports.models import Job
 from docload.imports.sources.csv import read_header
-from docload.imports.staging import delete_staged, free_staging_bytes, receive_file
+from docload.imports.staging import delete_staged_file, free_staging_bytes, receive_file
 
 DIALECT = "uploads"
 _TAGS = ["data-import"]
@@ -156,6 +162,7 @@ class UploadsView(APIView):
     def definition_response(
         self, definition: UploadDefinition, code: int = status.HTTP_200_OK
     ) -> Response:
+        prefetch_related_objects([definition], files_with_bytes())
         serializer = UploadDefinitionSerializer(definition, context={"request": self.request})
         return Response(serializer.data, status=code)
 
@@ -188,7 +195,7 @@ class UploadDefinitionsView(UploadsView):
                 422, f"Invalid query: {exc}", "invalid-query", {"query": text}
             ) from exc
         definitions = UploadDefinition.objects.filter(query.where).order_by(*query.order_by, "pk")
-        page = definitions.prefetch_related("files")[offset : offset + limit]
+        page = definitions.prefetch_related(files_with_bytes())[offset : offset + limit]
         found = [
             UploadDefinitionSerializer(definition, context={"request": request}).data
             for definition in page
@@ -341,7 +348,7 @@ class FileView(UploadsView):
             )
             definition.save_change(user_id)
         try:
-            received = receive_file(file.staged_key, body_chunks(request))
+            received = receive_file(definition.uuid, file.name, body_chunks(request))
         except BaseException as exc:
             _mark_failed(file, token, user_id)
             if not FileDefinition.objects.filter(pk=file.pk).exists():
@@ -361,15 +368,12 @@ class FileView(UploadsView):
                     raise FolioErrors.one(
                         409, "A newer upload of this file replaced this one.", "superseded"
                     )
-                received.place()
-                placed = True
                 FileDefinition.objects.filter(pk=file.pk).update(
-                    status=FileStatus.UPLOADED,
-                    upload_token=None,
-                    sha256=received.sha256,
-                    uploaded_date=timezone.now(),
+                    status=FileStatus.UPLOADED, upload_token=None
                 )
+                received.place()
                 definition.save_change(user_id)
+            placed = True
         finally:
             if not placed:
                 received.discard()
@@ -400,12 +404,11 @@ def _mark_failed(file: FileDefinition, token: uuid.UUID, user_id: str) -> None:
             .first()
         )
         failed = FileDefinition.objects.filter(pk=file.pk, upload_token=token).update(
-            status=FileStatus.ERROR, upload_token=None, sha256="", uploaded_date=None
+            status=FileStatus.ERROR, upload_token=None
         )
         if definition is not None and failed:
             definition.save_change(user_id)
-            key = file.staged_key
-            transaction.on_commit(lambda: delete_staged(key))
+            delete_staged_file(definition.uuid, file.name)
 
 
 class ProcessFilesView(UploadsView):
@@ -474,29 +477,32 @@ def _start_import(definition: UploadDefinition, files: list[FileDefinition], use
     Raises ImportProblem when the metadata file cannot be used.
     """
     metadata = _metadata_file(files)
+    staged = StagedFilesResolver(definition.uuid)
     job = create_job(DIALECT)
     key = source_key_for(job, "metadata.csv")
-    storage = storages["default"]
     try:
         # The job keeps its own copy, so deleting the definition never breaks its report.
-        with storage.open(metadata.staged_key, "rb") as stream:
-            store_content(key, iter_chunks(stream))
-        with storage.open(key, "rb") as stream:
+        try:
+            opened = staged.open(metadata.name)
+        except ContentError as exc:
+            raise ImportProblem("metadata-file-missing", str(exc)) from exc
+        with opened.stream:
+            store_content(key, iter_chunks(opened.stream))
+        with content_storage().open(key, "rb") as stream:
             check_headers(read_header(stream))
-        content = {file.name: file.staged_key for file in files if file.pk != metadata.pk}
         with transaction.atomic():
             locked = UploadDefinition.objects.select_for_update().get(pk=definition.pk)
             if locked.updated_date != definition.updated_date:
                 raise FolioErrors.one(
                     409, "The definition changed meanwhile; try again.", "changed"
                 )
-            start_job(job, key, {"kind": "staged", "files": content})
+            start_job(job, key, {"kind": "staged", "area": str(definition.uuid)})
             locked.files.update(job_execution_id=job.uuid)
             locked.meta_job_execution_id = job.uuid
             locked.save_change(user_id, status=DefinitionStatus.COMPLETED)
     except BaseException:
         # The job never started (its transaction rolled back): it and its copy go.
-        storage.delete(key)
+        content_storage().delete(key)
         Job.objects.filter(pk=job.pk).delete()
         raise
 
@@ -516,5 +522,4 @@ class FileExtensionsView(UploadsView):
 
 def not_found(request: HttpRequest) -> JsonResponse:
     """Unknown paths under /data-import/ answer in FOLIO's error shape too."""
-    error = folio_error(f"No resource at {request.path}", "not_found")
-    return JsonResponse({"errors": [error], "total_records": 1}, status=404)
+    return folio_error_response(request, 404, "not_found", f"No resource at {request.path}")
