@@ -25,6 +25,7 @@ check: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/docload makemigrations --check --dry-run
 	$(BIN)/docload spectacular --validate --fail-on-warn --file $(VENV)/openapi.generated.yaml
 	diff -u openapi.yaml $(VENV)/openapi.generated.yaml || (echo "openapi.yaml is stale: run 'make openapi'" && exit 1)
 
