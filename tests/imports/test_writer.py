@@ -170,3 +170,28 @@ def test_columns_are_matched_by_name_and_extra_columns_kept(
     headers = ["extra", *reversed(REQUIRED_HEADERS)]
     job = run(start_import([metadata_row(document_type_url, extra="kept")], headers=headers))
     assert job.succeeded == 1
+
+
+def test_duplicates_across_overlapping_batches(base_dir: Path, document_type_url: str) -> None:
+    """Batches overlap in time; a duplicate in the next batch is still caught."""
+    paths = write_files(base_dir, 6)
+    repeated = str(uuid.uuid4())
+    rows = [metadata_row(document_type_url, bestandspad=path) for path in paths]
+    rows[0]["uuid"] = rows[1]["uuid"] = repeated
+    rows[2]["identificatie"] = rows[3]["identificatie"] = "EIGEN-7"
+    rows[4]["bestandsomvang"] = "1"  # invalid content: its uuid is free for nobody else
+    job = run(start_import(rows, batch_size=1))
+
+    results = outcomes(job)
+    assert [results[number][0] for number in range(2, 8)] == [True, False, True, False, False, True]
+    assert "already exists" in results[3][1]
+    assert "EIGEN-7" in results[5][1]
+    assert EnkelvoudigInformatieObject.objects.count() == 3
+    stored = {document.content_key for document in EnkelvoudigInformatieObject.objects.all()}
+    content_root = base_dir.parent / "content"
+    on_disk = {
+        str(p.relative_to(content_root))
+        for p in content_root.rglob("documenten/**/*")
+        if p.is_file()
+    }
+    assert on_disk == stored

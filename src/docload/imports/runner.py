@@ -6,6 +6,7 @@ import contextlib
 import csv
 import logging
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from docload.imports.columns import flat_row_input
 from docload.imports.content import resolver_for
@@ -50,7 +52,7 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
         if job.total is None:
             job.total = source.count()
             Job.objects.filter(pk=job.pk).update(total=job.total)
-        with _quick_handoffs(), ThreadPoolExecutor(settings.IMPORT_CONTENT_THREADS) as executor:
+        with _quick_handoffs(), _copy_threads() as executor:
             writer = BatchWriter(
                 JobContext(
                     job=job,
@@ -78,6 +80,33 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
         _fail(job, f"Unexpected error: {exc!r}", writer)
         return
     finish_job(job, worker_id)
+
+
+@contextlib.contextmanager
+def _copy_threads() -> Iterator[ThreadPoolExecutor]:
+    """Threads that copy content; the database connections they open are closed afterwards.
+
+    Resolvers may query the database from these threads (staged files); left open, those
+    connections would outlive the job on PostgreSQL.
+    """
+    opened: list[BaseDatabaseWrapper] = []
+    lock = threading.Lock()
+
+    def share_connection() -> None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        connection.inc_thread_sharing()  # lets this thread's connection be closed from here
+        with lock:
+            opened.append(connection)
+
+    try:
+        with ThreadPoolExecutor(
+            settings.IMPORT_CONTENT_THREADS, initializer=share_connection
+        ) as executor:
+            yield executor
+    finally:
+        for connection in opened:
+            connection.close()
+            connection.dec_thread_sharing()
 
 
 @contextlib.contextmanager
