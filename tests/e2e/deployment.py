@@ -6,6 +6,7 @@ Used by the e2e tests and by the benches.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,26 @@ class Deployment:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
+
+    def stream(
+        self, path: str, chunks: Iterator[bytes], length: int, content_type: str
+    ) -> tuple[int, bytes]:
+        """POST a body of `length` bytes, sending `chunks` as they are made."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        connection.putrequest("POST", path.removeprefix(self.base_url))
+        connection.putheader("Authorization", f"Bearer {self.token}")
+        connection.putheader("Content-Type", content_type)
+        connection.putheader("Content-Length", str(length))
+        connection.endheaders()
+        try:
+            for chunk in chunks:
+                connection.send(chunk)
+        except BrokenPipeError:
+            pass  # the server answered early; its response says why
+        response = connection.getresponse()
+        result = response.status, response.read()
+        connection.close()
+        return result
 
     def json(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
