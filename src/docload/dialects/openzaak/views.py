@@ -6,7 +6,7 @@ Each view translates HTTP to engine calls and engine errors (ImportProblem) to Z
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +55,16 @@ class ImportView(APIView):
 
     def job(self, uuid: Any) -> Job:
         return get_object_or_404(Job, uuid=uuid)
+
+    def change(self, uuid: Any, operation: Callable[[Job], None]) -> Job:
+        """Apply an engine operation to the job in one transaction; its problems become 400s."""
+        job = self.job(uuid)
+        try:
+            with transaction.atomic():
+                operation(job)
+        except ImportProblem as exc:
+            raise problem(exc) from exc
+        return job
 
 
 class CreateView(ImportView):
@@ -196,12 +206,7 @@ class DeleteView(ImportView):
     @extend_schema(responses={204: None}, tags=["import"])
     def delete(self, request: Request, uuid: Any) -> Response:
         """Delete the import, its CSV and report; never the imported documents."""
-        job = self.job(uuid)
-        try:
-            with transaction.atomic():
-                delete_job(job)
-        except ImportProblem as exc:
-            raise problem(exc) from exc
+        self.change(uuid, delete_job)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -209,11 +214,6 @@ class ResumeView(ImportView):
     @extend_schema(request=None, responses={200: _STATUS}, tags=["import"])
     def post(self, request: Request, uuid: Any) -> Response:
         """Continue an import that stopped with `error` after its last committed batch."""
-        job = self.job(uuid)
-        try:
-            with transaction.atomic():
-                resume_job(job)
-        except ImportProblem as exc:
-            raise problem(exc) from exc
+        job = self.change(uuid, resume_job)
         job.refresh_from_db()
         return Response(job_status(job))
