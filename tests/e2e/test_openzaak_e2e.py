@@ -13,6 +13,8 @@ from tests.e2e.deployment import Deployment
 from tests.factories import csv_text, metadata_row, write_files
 
 pytestmark = pytest.mark.e2e
+# Enough rows that the import is still running well after the first worker is killed.
+ROWS = 8000
 
 
 def start_import(deployment: Deployment, rows: list[dict]) -> dict[str, str]:
@@ -65,7 +67,7 @@ def test_a_killed_worker_is_replaced_and_every_row_imports_once(deployment: Depl
     deployment.env["IMPORT_DOCUMENTEN_BATCH_SIZE"] = "50"
     deployment.serve(worker=False)
     type_url = deployment.published_type()
-    paths = write_files(deployment.import_dir, 3000, size=4096)
+    paths = write_files(deployment.import_dir, ROWS, size=4096)
     uuids = [str(uuid.uuid4()) for _ in paths]
     rows = [
         metadata_row(type_url, bestandspad=p, uuid=u) for p, u in zip(paths, uuids, strict=True)
@@ -80,14 +82,14 @@ def test_a_killed_worker_is_replaced_and_every_row_imports_once(deployment: Depl
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = deployment.json("GET", urls["statusUrl"])
-    assert killed_at["status"] == "active" and killed_at["processed"] < 3000
+    assert killed_at["status"] == "active" and killed_at["processed"] < ROWS
 
     deployment.start("worker")
     final = deployment.wait_for(urls["statusUrl"], {"finished", "error"})
     assert (final["status"], final["processed"], final["processedSuccessfully"]) == (
         "finished",
-        3000,
-        3000,
+        ROWS,
+        ROWS,
     )
 
     report = report_rows(deployment, urls["reportUrl"])
@@ -103,6 +105,6 @@ def test_a_killed_worker_is_replaced_and_every_row_imports_once(deployment: Depl
     (results,) = database.execute(
         "SELECT COUNT(*), COUNT(DISTINCT row_number) FROM imports_rowresult"
     )
-    assert results == (3000, 3000)
+    assert results == (ROWS, ROWS)
     files = [p for p in (deployment.data_dir / "content" / "documenten").rglob("*") if p.is_file()]
-    assert len(files) == 3000
+    assert len(files) == ROWS
