@@ -5,9 +5,8 @@ from typing import Any
 
 from django.conf import settings
 
-from docload.documents.storage import store_content
 from docload.imports.columns import REQUIRED_HEADERS
-from docload.imports.jobs import create_job, source_key_for, start_job
+from docload.imports.jobs import create_job, start_job, store_csv_source
 from docload.imports.models import Job
 from docload.imports.runner import run_job
 from tests.factories import csv_text
@@ -21,8 +20,7 @@ def start_import(
 ) -> Job:
     """An active job whose metadata CSV holds `rows`, content under the base directory."""
     job = create_job(dialect, batch_size=batch_size)
-    key = source_key_for(job, "metadata.csv")
-    store_content(key, [csv_text(rows, headers).encode()])
+    key = store_csv_source(job, [csv_text(rows, headers).encode()])
     content_source = {"kind": "base_dir", "path": str(settings.IMPORT_DOCUMENTEN_BASE_DIR)}
     start_job(job, key, content_source, enqueue=False)
     return job

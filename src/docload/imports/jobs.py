@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +15,11 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from docload.documents.storage import store_content
+from docload.imports.columns import check_headers
 from docload.imports.errors import ImportProblem
 from docload.imports.models import Job, JobStatus, RowResult
+from docload.imports.sources.csv import read_header
 
 # Sent by the daily retention run (argument `now`) before expired jobs go, so that dialects
 # remove their own expired records while the jobs they refer to still exist.
@@ -38,8 +42,22 @@ def create_job(dialect: str, **fields: Any) -> Job:
         ) from exc
 
 
-def source_key_for(job: Job, name: str) -> str:
-    return f"imports/{job.uuid}/{name}"
+def store_csv_source(job: Job, chunks: Iterable[bytes]) -> str:
+    """Store a metadata CSV for `job` and return its storage key, for `start_job`.
+
+    The key is new for every call, so concurrent attempts never share bytes. Raises ImportProblem
+    (`empty-file`, `parse_error`, `missing-import-headers`, or what `chunks` raises), leaving
+    nothing stored.
+    """
+    key = f"imports/{job.uuid}/metadata-{secrets.token_hex(4)}.csv"
+    try:
+        store_content(key, chunks)
+        with storages["default"].open(key, "rb") as stored:
+            check_headers(read_header(stored))
+    except BaseException:
+        storages["default"].delete(key)
+        raise
+    return key
 
 
 def start_job(

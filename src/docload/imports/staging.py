@@ -25,7 +25,7 @@ from pathlib import Path
 from django.core.files.storage import storages
 from django.db import transaction
 
-from docload.documents.storage import delete_content, iter_chunks, make_durable, store_content
+from docload.documents.storage import copy_content, delete_content, make_durable, store_content
 from docload.imports.models import StagedFile
 
 STAGING_ROOT = "staging"
@@ -81,7 +81,7 @@ class ReceivedFile:
         except NotImplementedError:
             # Remote storages have no rename: copy, then drop the temporary object.
             with storage.open(self.temporary_key, "rb") as stream:
-                store_content(self.key, iter_chunks(stream))
+                copy_content(self.key, stream)
             storage.delete(self.temporary_key)
             return
         os.replace(source, target)

@@ -569,7 +569,7 @@ def test_process_files_refuses_a_definition_that_changed_meanwhile(
     def check_and_add_a_file(header: list[str]) -> None:
         api.post(f"{BASE}/{definition['id']}/files", {"name": "late.pdf"}, "json")
 
-    monkeypatch.setattr("docload.dialects.uploads.views.check_headers", check_and_add_a_file)
+    monkeypatch.setattr("docload.imports.jobs.check_headers", check_and_add_a_file)
     response = process(api, definition["id"])
 
     assert response.status_code == 409 and codes(response) == ["changed"]

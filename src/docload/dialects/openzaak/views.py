@@ -5,7 +5,6 @@ Each view translates HTTP to engine calls and engine errors (ImportProblem) to Z
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,8 +24,6 @@ from rest_framework.views import APIView
 
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
-from docload.documents.storage import store_content
-from docload.imports.columns import check_headers
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
 from docload.imports.jobs import (
@@ -34,13 +31,13 @@ from docload.imports.jobs import (
     delete_job,
     job_status,
     resume_job,
-    source_key_for,
     start_job,
+    store_csv_source,
 )
 from docload.imports.models import OPEN_STATUSES, Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import source_for
-from docload.imports.sources.csv import Utf8Check, read_header
+from docload.imports.sources.csv import Utf8Check
 
 DIALECT = "openzaak"
 
@@ -125,14 +122,8 @@ class UploadView(ImportView):
             raise exceptions.NotFound()
         try:
             self._check_can_start(request, job)
-            # A key per attempt: a concurrent upload to the same import never touches this one.
-            key = source_key_for(job, f"metadata-{secrets.token_hex(4)}.csv")
+            key = store_csv_source(job, _csv_chunks(request, Utf8Check()))
             try:
-                stored = store_content(key, _csv_chunks(request, Utf8Check()))
-                if stored.size == 0:
-                    raise ImportProblem("empty-file", "The CSV file is empty.")
-                with storages["default"].open(key, "rb") as csv_file:
-                    check_headers(read_header(csv_file))
                 with transaction.atomic():
                     start_job(
                         job,

@@ -51,13 +51,11 @@ from docload.dialects.uploads.serializers import (
     UploadDefinitionListSerializer,
     UploadDefinitionSerializer,
 )
-from docload.documents.storage import content_storage, iter_chunks, store_content
-from docload.imports.columns import check_headers
+from docload.documents.storage import content_storage, iter_chunks
 from docload.imports.content import StagedFilesResolver
 from docload.imports.errors import ContentError, ImportProblem
-from docload.imports.jobs import create_job, source_key_for, start_job
+from docload.imports.jobs import create_job, start_job, store_csv_source
 from docload.imports.models import Job
-from docload.imports.sources.csv import read_header
 from docload.imports.staging import delete_staged_file, free_staging_bytes, receive_file
 
 DIALECT = "uploads"
@@ -479,7 +477,7 @@ def _start_import(definition: UploadDefinition, files: list[FileDefinition], use
     metadata = _metadata_file(files)
     staged = StagedFilesResolver(definition.uuid)
     job = create_job(DIALECT)
-    key = source_key_for(job, "metadata.csv")
+    key = ""
     try:
         # The job keeps its own copy, so deleting the definition never breaks its report.
         try:
@@ -487,9 +485,7 @@ def _start_import(definition: UploadDefinition, files: list[FileDefinition], use
         except ContentError as exc:
             raise ImportProblem("metadata-file-missing", str(exc)) from exc
         with opened.stream:
-            store_content(key, iter_chunks(opened.stream))
-        with content_storage().open(key, "rb") as stream:
-            check_headers(read_header(stream))
+            key = store_csv_source(job, iter_chunks(opened.stream))
         with transaction.atomic():
             locked = UploadDefinition.objects.select_for_update().get(pk=definition.pk)
             if locked.updated_date != definition.updated_date:
@@ -502,7 +498,8 @@ def _start_import(definition: UploadDefinition, files: list[FileDefinition], use
             locked.save_change(user_id, status=DefinitionStatus.COMPLETED)
     except BaseException:
         # The job never started (its transaction rolled back): it and its copy go.
-        content_storage().delete(key)
+        if key:
+            content_storage().delete(key)
         Job.objects.filter(pk=job.pk).delete()
         raise
 

@@ -8,15 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from docload.documents.storage import iter_chunks, store_content
-from docload.imports.columns import check_headers
+from docload.documents.storage import iter_chunks
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import create_job, source_key_for, start_job
+from docload.imports.jobs import create_job, start_job, store_csv_source
 from docload.imports.models import Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import run_job, source_for
-from docload.imports.sources.csv import read_header
 from docload.imports.tasks import worker_id
 
 
@@ -32,17 +30,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         metadata: Path = options["metadata"]
         base_dir: Path = options["base_dir"].resolve()
+        fields = {"batch_size": options["batch_size"]} if options["batch_size"] else {}
         try:
             check_base_dir(base_dir)
             with open(metadata, "rb") as csv_file:
-                check_headers(read_header(csv_file))
+                job = create_job("cli", **fields)
+                try:
+                    key = store_csv_source(job, iter_chunks(csv_file))
+                except ImportProblem:
+                    job.delete()
+                    raise
         except (ImportProblem, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        fields = {"batch_size": options["batch_size"]} if options["batch_size"] else {}
-        job = create_job("cli", **fields)
-        key = source_key_for(job, "metadata.csv")
-        with open(metadata, "rb") as csv_file:
-            store_content(key, iter_chunks(csv_file))
         start_job(job, key, {"kind": "base_dir", "path": str(base_dir)}, enqueue=False)
 
         runner = threading.Thread(target=self._run, args=(job,), daemon=True)
