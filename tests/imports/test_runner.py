@@ -109,9 +109,7 @@ def test_a_dead_workers_job_is_taken_over_after_its_lease(
     assert EnkelvoudigInformatieObject.objects.count() == 5
 
 
-def test_a_batch_of_a_worker_that_lost_its_lease_is_not_committed(
-    base_dir: Path, document_type_url: str
-) -> None:
+def test_a_worker_cannot_take_a_live_lease(base_dir: Path, document_type_url: str) -> None:
     job = start_import([metadata_row(document_type_url)] * 1, batch_size=1)
     acquire_lease(job.uuid, "old")
     Job.objects.filter(pk=job.pk).update(
@@ -121,6 +119,25 @@ def test_a_batch_of_a_worker_that_lost_its_lease_is_not_committed(
     run_job_as_old_owner = run(job, worker="old")  # "old" cannot take the live lease of "new"
     assert run_job_as_old_owner.processed == 0
     assert not EnkelvoudigInformatieObject.objects.exists()
+
+
+def test_a_batch_of_a_worker_that_lost_its_lease_is_not_committed(
+    base_dir: Path, document_type_url: str
+) -> None:
+    paths = write_files(base_dir, 2)
+    job = start_import([metadata_row(document_type_url, bestandspad=p) for p in paths])
+
+    def take_over(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith(DOCUMENT_INSERT):
+            # Another worker takes the job while this one writes its batch.
+            Job.objects.filter(pk=job.pk).update(lease_owner="new")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(take_over):
+        job = run(job, worker="old")
+    assert (job.status, job.processed) == ("active", 0)
+    assert not EnkelvoudigInformatieObject.objects.exists()
+    assert not RowResult.objects.exists()
 
 
 def test_unreadable_metadata_stops_the_job_with_error(document_type_url: str) -> None:
