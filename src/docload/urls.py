@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from docload.api.error_shapes import server_error
-from docload.api.errors import not_found
+from docload.api.error_shapes import not_found, server_error
 
 handler404 = not_found
 handler500 = server_error

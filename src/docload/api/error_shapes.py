@@ -32,6 +32,11 @@ def error_response(request: HttpRequest, status_code: int, code: str, message: s
     return _renderers[max(prefixes, key=len)](request, status_code, code, message)
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: unknown paths answer in their API's error shape too."""
+    return error_response(request, 404, "not_found", f"No resource at {request.path}.")
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: never leak a traceback."""
     return error_response(request, 500, "error", "A server error occurred.")

@@ -122,8 +122,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = Response(body, status=exc.status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """handler404: unknown paths answer in problem+json too."""
-    return problem_response(request, 404, "not_found", "The requested resource was not found.")

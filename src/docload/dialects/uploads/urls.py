@@ -1,6 +1,6 @@
 """The FOLIO-compatible upload definitions: /data-import/."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from docload.dialects.uploads import views
 
@@ -27,5 +27,4 @@ urlpatterns = [
         name="upload-definition-process",
     ),
     path("fileExtensions", views.FileExtensionsView.as_view(), name="file-extensions"),
-    re_path(r"^", views.not_found),  # anything else: 404 in FOLIO's shape
 ]

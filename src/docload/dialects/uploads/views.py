@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
-from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +27,6 @@ from docload.dialects.uploads.errors import (
     FolioErrors,
     exception_handler,
     folio_error,
-    folio_error_response,
 )
 from docload.dialects.uploads.models import (
     DefinitionStatus,
@@ -515,8 +513,3 @@ class FileExtensionsView(UploadsView):
         """
         rules = extension_rules()
         return Response({"fileExtensions": rules, "totalRecords": len(rules)})
-
-
-def not_found(request: HttpRequest) -> JsonResponse:
-    """Unknown paths under /data-import/ answer in FOLIO's error shape too."""
-    return folio_error_response(request, 404, "not_found", f"No resource at {request.path}")
