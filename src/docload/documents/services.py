@@ -17,7 +17,6 @@ from docload.documents.storage import StoredContent, content_key, delete_content
 from docload.documents.validation import (
     FieldError,
     allocate_identificaties,
-    existing_uuids,
     taken_identificaties,
 )
 
@@ -46,25 +45,20 @@ def store_base64(document_uuid: uuid.UUID, inhoud: str) -> StoredContent:
     )
 
 
-def uniqueness_errors(
-    cleaned: dict[str, Any], document_uuid: uuid.UUID | None, exclude_pk: int | None
-) -> list[FieldError]:
-    """Errors for an identificatie or uuid that another document already uses."""
-    errors = []
+def identificatie_errors(cleaned: dict[str, Any], exclude_pk: int | None) -> list[FieldError]:
+    """An error when another document already uses the identificatie for its bronorganisatie."""
     identificatie = cleaned.get("identificatie")
     if identificatie and taken_identificaties(
         {(cleaned["bronorganisatie"], identificatie)}, exclude_pk=exclude_pk
     ):
-        errors.append(
+        return [
             FieldError(
                 "identificatie",
                 "identificatie-niet-uniek",
                 "The identificatie is already used for this bronorganisatie.",
             )
-        )
-    if document_uuid is not None and existing_uuids({document_uuid}):
-        errors.append(FieldError("uuid", "unique", "A document with this uuid already exists."))
-    return errors
+        ]
+    return []
 
 
 def save_document(

@@ -25,9 +25,9 @@ from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformat
 from docload.documents.services import (
     InvalidContent,
     delete_document,
+    identificatie_errors,
     save_document,
     store_base64,
-    uniqueness_errors,
 )
 from docload.documents.storage import StoredContent, open_content
 from docload.documents.validation import FieldError, find_document_type
@@ -110,7 +110,7 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
     ) -> None:
         cleaned: dict[str, Any] = serializer.validated_data["cleaned"]
         inhoud: str | None = serializer.validated_data["inhoud"]
-        raise_field_errors(uniqueness_errors(cleaned, None, exclude_pk=document.pk))
+        raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
         content: StoredContent | None = None
         if inhoud:
             try:
