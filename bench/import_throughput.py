@@ -66,8 +66,8 @@ def _django_step(step: str, args: list[str]) -> None:
     from django.core.management import call_command
 
     from docload.catalog.models import InformatieObjectType
-    from docload.documents.storage import iter_chunks, store_content
-    from docload.imports.jobs import create_job, source_key_for, start_job
+    from docload.documents.storage import iter_chunks
+    from docload.imports.jobs import create_job, start_job, store_csv_source
 
     if step == "prepare":
         call_command("migrate", verbosity=0)
@@ -81,9 +81,8 @@ def _django_step(step: str, args: list[str]) -> None:
     elif step == "start":
         metadata, base_dir, batch_size = args
         job = create_job("bench", batch_size=int(batch_size))
-        key = source_key_for(job, "metadata.csv")
         with open(metadata, "rb") as stream:
-            store_content(key, iter_chunks(stream))
+            key = store_csv_source(job, iter_chunks(stream))
         start_job(job, key, {"kind": "base_dir", "path": base_dir})  # enqueues for the worker
         print(job.uuid.hex)
     else:
