@@ -203,4 +203,6 @@ UPLOAD_BLOCKED_EXTENSIONS = [
 ]
 # A worker renews its lease on a job every batch; a job whose lease ran out is taken over.
 IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 120)
+# Content copying: processes when storage and sources are local files, threads otherwise (S3).
+IMPORT_COPY_PROCESSES = _env_int("IMPORT_COPY_PROCESSES", 2)
 IMPORT_CONTENT_THREADS = _env_int("IMPORT_CONTENT_THREADS", 4)

@@ -1,13 +1,14 @@
 """Content resolvers: where a row's content reference (`bestandspad`) points.
 
 Each resolver turns a reference into an open binary stream and its size, or a ContentError whose
-message becomes the row's comment. Dialects choose one; the engine only calls `open`.
+message becomes the row's comment. When the content is in local files, it also says where they
+are (`locate`), so that copy processes can open them themselves. Dialects choose a resolver; the
+engine calls `open` or `locate`.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import IO, Any, Protocol, cast
 from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from docload.documents.storage import local_destination
+from docload.imports.copying import LocalSource, open_beneath
 from docload.imports.errors import ContentError, ImportProblem
 from docload.imports.models import StagedFile
 
@@ -27,59 +30,81 @@ class OpenedContent:
 
 
 class ContentResolver(Protocol):
+    @property
+    def local(self) -> bool:
+        """Whether the content is in local files, so that `locate` can be used."""
+        ...
+
     def open(self, reference: str) -> OpenedContent:
         """Open the content `reference` names, or raise ContentError."""
+        ...
+
+    def locate(self, references: list[str]) -> list[LocalSource | str]:
+        """Where each reference is on the local file system, or why it cannot be used.
+
+        The directory of a LocalSource contains no symlinks; the path beneath it must be opened
+        with `copying.open_beneath`, which keeps it there.
+        """
         ...
 
 
 class BaseDirectoryResolver:
     """Files under one base directory; nothing outside it is ever opened."""
 
+    local = True
+
     def __init__(self, base_dir: Path) -> None:
-        self.base_dir = base_dir.resolve()
+        self.base_dir = str(base_dir.resolve())
 
     def open(self, reference: str) -> OpenedContent:
-        if os.path.isabs(reference) or reference.startswith("~"):
-            raise ContentError(f"{reference!r} is not relative to the import base directory.")
-        # resolve() follows symlinks, so a link pointing outside is caught here too.
-        path = (self.base_dir / reference).resolve()
-        if not path.is_relative_to(self.base_dir):
-            raise ContentError(f"{reference!r} is not relative to the import base directory.")
-        try:
-            stream = open(path, "rb")  # noqa: SIM115 - the caller closes it
-        except FileNotFoundError:
-            raise ContentError(f"File {reference!r} does not exist.") from None
-        except IsADirectoryError:
-            raise ContentError(f"{reference!r} is a directory, not a file.") from None
-        except OSError as exc:
-            raise ContentError(f"File {reference!r} cannot be read: {exc.strerror}.") from None
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            stream.close()
-            raise ContentError(f"{reference!r} is not a regular file.")
-        return OpenedContent(stream=stream, size=info.st_size)
+        descriptor, size = open_beneath(self.base_dir, reference, reference)
+        return OpenedContent(stream=os.fdopen(descriptor, "rb"), size=size)
+
+    def locate(self, references: list[str]) -> list[LocalSource | str]:
+        return [(self.base_dir, reference) for reference in references]
 
 
 class StagedFilesResolver:
     """Files staged in one area, named by their name; no other name is ever opened.
 
-    Each reference is looked up when it is opened, so memory stays flat however many files the
-    area holds.
+    References are looked up when they are opened or located, so memory stays flat however many
+    files the area holds.
     """
 
     def __init__(self, area: uuid.UUID) -> None:
         self.area = area
 
+    @property
+    def local(self) -> bool:
+        return local_destination() is not None
+
     def open(self, reference: str) -> OpenedContent:
         found = _staged_key_and_size(self.area, reference)
         if found is None:
-            raise ContentError(f"{reference!r} is not the name of an uploaded file.")
+            raise ContentError(_not_uploaded(reference))
         key, size = found
         try:
             stream = storages["default"].open(key, "rb")
         except OSError:
             raise ContentError(f"The uploaded file {reference!r} is no longer stored.") from None
         return OpenedContent(stream=stream, size=size)
+
+    def locate(self, references: list[str]) -> list[LocalSource | str]:
+        """One query for all references."""
+        location = os.path.realpath(storages["default"].path(""))
+        keys = dict(
+            StagedFile.objects.filter(area=self.area, name__in=set(references)).values_list(
+                "name", "key"
+            )
+        )
+        return [
+            (location, keys[reference]) if reference in keys else _not_uploaded(reference)
+            for reference in references
+        ]
+
+
+def _not_uploaded(reference: str) -> str:
+    return f"{reference!r} is not the name of an uploaded file."
 
 
 def _staged_key_and_size(area: uuid.UUID, name: str) -> tuple[str, int] | None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import logging
-import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
-from django.conf import settings
 from django.core.files.storage import storages
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import DatabaseError, connection
 
 from docload.imports.columns import flat_row_input
 from docload.imports.content import resolver_for
+from docload.imports.copiers import copier_for
 from docload.imports.jobs import acquire_lease, fail_job, finish_job
 from docload.imports.models import Job
 from docload.imports.sources import Source, batches
@@ -27,7 +21,6 @@ from docload.imports.writer import BatchWriter, JobContext, LeaseLost
 
 logger = logging.getLogger(__name__)
 _FAIL_ATTEMPTS = 10
-_SWITCH_INTERVAL = 0.0005  # seconds; see _quick_handoffs
 
 
 def source_for(job: Job) -> Source:
@@ -52,20 +45,13 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
         if job.total is None:
             job.total = source.count()
             Job.objects.filter(pk=job.pk).update(total=job.total)
-        with _quick_handoffs(), _copy_threads() as executor:
+        with copier_for(resolver_for(job.content_source)) as copier:
             writer = BatchWriter(
-                JobContext(
-                    job=job,
-                    worker_id=worker_id,
-                    resolver=resolver_for(job.content_source),
-                    row_input=flat_row_input,
-                    executor=executor,
-                )
+                JobContext(job=job, worker_id=worker_id, copier=copier, row_input=flat_row_input)
             )
             for batch in batches(source, job.batch_size, skip=job.processed):
                 writer.write(batch)
             writer.finish()
-        # Leaving the executor waited for every copy: on a fault, nothing writes any more.
     except LeaseLost:
         logger.warning("Lost the lease on import %s; another worker continues it", job.uuid)
         return
@@ -82,54 +68,11 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
     finish_job(job, worker_id)
 
 
-@contextlib.contextmanager
-def _copy_threads() -> Iterator[ThreadPoolExecutor]:
-    """Threads that copy content; the database connections they open are closed afterwards.
-
-    Resolvers may query the database from these threads (staged files); left open, those
-    connections would outlive the job on PostgreSQL.
-    """
-    opened: list[BaseDatabaseWrapper] = []
-    lock = threading.Lock()
-
-    def share_connection() -> None:
-        connection = connections[DEFAULT_DB_ALIAS]
-        connection.inc_thread_sharing()  # lets this thread's connection be closed from here
-        with lock:
-            opened.append(connection)
-
-    try:
-        with ThreadPoolExecutor(
-            settings.IMPORT_CONTENT_THREADS, initializer=share_connection
-        ) as executor:
-            yield executor
-    finally:
-        for connection in opened:
-            connection.close()
-            connection.dec_thread_sharing()
-
-
-@contextlib.contextmanager
-def _quick_handoffs() -> Iterator[None]:
-    """Give the copying threads the GIL back soon after each of their system calls.
-
-    They spend most of their time in system calls (open, copy_file_range, fsync), and need the
-    GIL again after each one; a thread running Python (reading, validating, building SQL) hands
-    it over only once per switch interval, 5 ms by default. At 0.5 ms the copies keep pace with
-    the rest: 15-20% more documents/s in bench/import_throughput.py.
-    """
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, _SWITCH_INTERVAL))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
-
-
 def _fail(job: Job, comment: str, writer: BatchWriter | None) -> None:
     """Record the fault, waiting for the database to come back for a little while.
 
-    Nothing of the batches that did not commit remains; their rows get the comment. If the
+    Nothing of the batches that did not commit remains (`discard` waits for their copies
+    first); their rows get the comment. If the
     database does not come back, the job keeps its lease until that runs out; a worker then
     takes it over.
     """

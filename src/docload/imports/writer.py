@@ -1,7 +1,7 @@
 """The batch writer: one batch of rows is the unit of work.
 
 Rows are validated with the registry's own rules, checked for uniqueness with set-based queries,
-their content copied (in a few threads, hashed in the same pass) under keys unique to each
+their content copied (by the job's copier, hashed in the same pass) under keys unique to each
 document, and then documents, links, row results and job counters commit in one transaction.
 
 Batches overlap one deep, so that the disk and the database work at the same time: while batch N
@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -33,13 +33,7 @@ from django.utils import timezone
 
 from docload.documents.constants import ObjectType
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
-from docload.documents.storage import (
-    StoredContent,
-    content_key,
-    copy_content,
-    delete_content,
-    make_durable,
-)
+from docload.documents.storage import StoredContent, content_key, delete_content
 from docload.documents.validation import (
     DocumentTypes,
     FieldError,
@@ -49,12 +43,12 @@ from docload.documents.validation import (
     validate_document,
 )
 from docload.imports.columns import RowInput
-from docload.imports.content import ContentResolver
-from docload.imports.errors import ContentError
+from docload.imports.copiers import ContentCopier
+from docload.imports.copying import CopyOrder, CopyOutcome
 from docload.imports.models import Job, RowResult
 from docload.imports.sources import SourceRow
 
-_ROWS_PER_COPY_TASK = 8  # rows copied per executor task: fewer futures, same spread over threads
+_ROWS_PER_COPY_TASK = 25  # rows per copy task: few round trips, work spread over the copiers
 
 
 class LeaseLost(Exception):
@@ -67,9 +61,8 @@ class JobContext:
 
     job: Job
     worker_id: str
-    resolver: ContentResolver
+    copier: ContentCopier
     row_input: Callable[[dict[str, Any]], RowInput]
-    executor: Executor
     document_types: DocumentTypes = field(default_factory=DocumentTypes)
 
 
@@ -83,8 +76,8 @@ class _Row:
     problem: str = ""
     duplicate: str = ""
     content_problem: str = ""
-    content: StoredContent | None = None
-    copying: bool = False
+    key: str = ""  # where its content is being copied to, once ordered
+    content: StoredContent | None = None  # once copied and checked
 
     @property
     def comment(self) -> str:
@@ -106,7 +99,7 @@ class _Batch:
 
     source_rows: list[SourceRow]
     rows: list[_Row]
-    work: list[Future[None]] = field(default_factory=list)  # copies, then the flush to disk
+    copies: list[tuple[list[_Row], Future[list[CopyOutcome]]]] = field(default_factory=list)
     flushed: Future[None] | None = None
     # What the database said about the rows' uuids and identificaties, asked once.
     taken_uuids: set[uuid.UUID] = field(default_factory=set)
@@ -180,61 +173,40 @@ def _mark_duplicates(batch: _Batch, ahead: _Batch | None) -> None:
             seen_pairs.add(pair)
 
 
-def _copy_content(context: JobContext, row: _Row) -> None:
-    """Copy one row's content, checking size and digest; record a problem on failure."""
-    reference = row.input.content_reference
-    algorithm = row.cleaned.get("integriteit_algoritme", "")
-    expected_digest = row.cleaned.get("integriteit_waarde", "")
-    try:
-        opened = context.resolver.open(reference)
-    except ContentError as exc:
-        row.content_problem = f"bestandspad: {exc}"
-        return
-    with opened.stream:
-        expected_size = row.cleaned.get("bestandsomvang")
-        if expected_size is not None and expected_size != opened.size:
-            row.content_problem = (
-                f"bestandsomvang: {expected_size} differs from the file's size {opened.size}."
-            )
-            return
-        key = content_key(row.document_uuid, context.job.uuid.hex)
-        row.content = copy_content(key, opened.stream, [algorithm] if algorithm else ())
-    actual = row.content.digests.get(algorithm)
-    if actual is not None and expected_digest and actual.lower() != expected_digest.lower():
-        row.content_problem = (
-            f"integriteit.waarde: the file's {algorithm} digest is {actual}, "
-            f"the row says {expected_digest}."
-        )
-
-
 def _start_copies(context: JobContext, batch: _Batch) -> None:
-    """Copy the content of valid rows that have not been copied yet, a few rows per task."""
+    """Order the copies of valid rows' content not ordered yet, a few rows per task."""
     rows = [row for row in batch.rows if row.valid and row.input.content_reference]
-    rows = [row for row in rows if not row.copying]
-    for row in rows:
-        row.copying = True
+    rows = [row for row in rows if not row.key]
     for start in range(0, len(rows), _ROWS_PER_COPY_TASK):
         chunk = rows[start : start + _ROWS_PER_COPY_TASK]
-        batch.work.append(context.executor.submit(_copy_rows, context, chunk))
+        orders = [_copy_order(context, row) for row in chunk]
+        batch.copies.append((chunk, context.copier.copy(orders)))
 
 
-def _copy_rows(context: JobContext, rows: list[_Row]) -> None:
-    for row in rows:
-        _copy_content(context, row)
+def _copy_order(context: JobContext, row: _Row) -> CopyOrder:
+    row.key = content_key(row.document_uuid, context.job.uuid.hex)
+    return CopyOrder(
+        reference=row.input.content_reference,
+        key=row.key,
+        expected_size=row.cleaned.get("bestandsomvang"),
+        algorithm=row.cleaned.get("integriteit_algoritme", ""),
+        expected_digest=row.cleaned.get("integriteit_waarde", ""),
+    )
 
 
 def _settle(context: JobContext, batch: _Batch) -> None:
     """Wait for the batch's copies, remove the content of rows that turned out invalid, and
     start flushing the rest to disk (`_commit` waits for that)."""
-    for work in batch.work:
-        work.result()
-    delete_content(row.content.key for row in batch.rows if not row.valid and row.content)
+    for rows, copies in batch.copies:
+        for row, outcome in zip(rows, copies.result(), strict=True):
+            row.content_problem = outcome.problem
+            row.content = StoredContent(row.key, outcome.size)
+    batch.copies.clear()
+    delete_content(row.key for row in batch.rows if not row.valid and row.key)
     for row in batch.rows:
         if not row.valid:
             row.content = None
-    keys = [row.content.key for row in batch.rows if row.content is not None]
-    batch.flushed = context.executor.submit(make_durable, keys)
-    batch.work.append(batch.flushed)
+    batch.flushed = context.copier.flush(batch.content_keys())
 
 
 class _Inserter:
@@ -437,8 +409,8 @@ def _record_failed_batch(context: JobContext, source_rows: list[SourceRow], comm
 class BatchWriter:
     """Writes a job's batches in order, one batch's content copying while the one before commits.
 
-    An invalid row never stops the others. After a fault, once the executor has finished its work,
-    `discard()` leaves nothing of the batches that did not commit. Raises LeaseLost when another
+    An invalid row never stops the others. After a fault, `discard()` leaves nothing of the
+    batches that did not commit. Raises LeaseLost when another
     worker has the job (its batches in progress are left to the new owner, who rewrites them).
     """
 
@@ -474,10 +446,14 @@ class BatchWriter:
         return committed
 
     def discard(self) -> list[SourceRow]:
-        """Remove the content of the batches that did not commit; return their rows."""
+        """Remove the content of the batches that did not commit; return their rows.
+
+        Waits for their copies first, so that none writes afterwards.
+        """
         rows = []
         for batch in self._open:
-            delete_content(batch.content_keys())
+            wait([copies for _, copies in batch.copies])
+            delete_content(row.key for row in batch.rows if row.key)
             rows.extend(batch.source_rows)
         self._open.clear()
         return rows

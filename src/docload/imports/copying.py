@@ -1,0 +1,146 @@
+"""Copying rows' content files on the local file system, in processes of their own.
+
+Copying is mostly system calls, but each call needs the GIL again when it returns; in the
+worker's process the copies would keep waiting on the thread that parses, validates and writes
+rows. In copy processes they have a core of their own. Nothing here imports Django: the functions
+take plain, picklable values, and a fresh interpreter loads this module quickly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TypeVar
+
+from docload.documents.localfiles import LocalDestination, copy_descriptor, created, flush
+from docload.imports.errors import ContentError
+
+# Where a reference is on the local file system: (directory, path beneath that directory); or,
+# as a str, why the reference cannot be used.
+LocalSource = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class CopyOrder:
+    """One row's content to copy, and what the row says it is."""
+
+    reference: str  # the row's bestandspad, for messages
+    key: str  # where the content goes
+    expected_size: int | None = None
+    algorithm: str = ""  # integriteit.algoritme; "" when the row gives none
+    expected_digest: str = ""
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        return (self.algorithm,) if self.algorithm else ()
+
+
+@dataclass(frozen=True)
+class CopyOutcome:
+    size: int = 0
+    problem: str = ""  # why the content cannot be used: the row's comment
+
+
+_Source = TypeVar("_Source")
+
+
+def copy_one(
+    order: CopyOrder,
+    opened: Callable[[], AbstractContextManager[tuple[_Source, int]]],
+    store: Callable[[_Source], tuple[int, dict[str, str]]],
+) -> CopyOutcome:
+    """Copy one row's content, checking its size before and its digest after copying.
+
+    `opened()` gives the source and its size, or raises ContentError; `store(source)` copies it
+    to `order.key` and returns the size and digests. Other errors are faults and propagate.
+    """
+    try:
+        with opened() as (source, size):
+            if order.expected_size is not None and order.expected_size != size:
+                return CopyOutcome(
+                    problem=f"bestandsomvang: {order.expected_size} differs from the file's "
+                    f"size {size}."
+                )
+            size, digests = store(source)
+    except ContentError as exc:
+        return CopyOutcome(problem=f"bestandspad: {exc}")
+    actual = digests.get(order.algorithm)
+    expected = order.expected_digest
+    if actual is not None and expected and actual.lower() != expected.lower():
+        return CopyOutcome(
+            size,
+            f"integriteit.waarde: the file's {order.algorithm} digest is {actual}, "
+            f"the row says {expected}.",
+        )
+    return CopyOutcome(size)
+
+
+def open_beneath(directory: str, relative: str, reference: str) -> tuple[int, int]:
+    """Open a regular file beneath `directory` for reading: (descriptor, size).
+
+    Nothing outside `directory` is ever opened: symlinks are followed before the check, and the
+    checked path is opened without following a link. Raises ContentError naming `reference`.
+    """
+    if os.path.isabs(relative) or relative.startswith("~"):
+        raise ContentError(f"{reference!r} is not relative to the import base directory.")
+    path = os.path.realpath(os.path.join(directory, relative))
+    if os.path.commonpath([directory, path]) != directory:
+        raise ContentError(f"{reference!r} is not relative to the import base directory.")
+    try:
+        # O_NONBLOCK: a FIFO must not hang the import; regular files ignore it.
+        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ContentError(f"File {reference!r} does not exist.") from None
+    except OSError as exc:
+        raise ContentError(f"File {reference!r} cannot be read: {exc.strerror}.") from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise ContentError(f"{reference!r} is a directory, not a file.")
+        raise ContentError(f"{reference!r} is not a regular file.")
+    return descriptor, info.st_size
+
+
+def copy_files(
+    destination: LocalDestination, orders: list[tuple[CopyOrder, LocalSource | str]]
+) -> list[CopyOutcome]:
+    """Copy each order's source (or report why it has none) into local storage."""
+    return [
+        CopyOutcome(problem=f"bestandspad: {source}")
+        if isinstance(source, str)
+        else copy_one(order, _opener(source, order), _storer(destination, order))
+        for order, source in orders
+    ]
+
+
+def flush_keys(destination: LocalDestination, keys: list[str]) -> None:
+    flush([destination.path(key) for key in keys])
+
+
+def _opener(
+    source: LocalSource, order: CopyOrder
+) -> Callable[[], AbstractContextManager[tuple[int, int]]]:
+    @contextlib.contextmanager
+    def opened() -> Iterator[tuple[int, int]]:
+        descriptor, size = open_beneath(*source, order.reference)
+        try:
+            yield descriptor, size
+        finally:
+            os.close(descriptor)
+
+    return opened
+
+
+def _storer(
+    destination: LocalDestination, order: CopyOrder
+) -> Callable[[int], tuple[int, dict[str, str]]]:
+    def store(descriptor: int) -> tuple[int, dict[str, str]]:
+        with created(destination, destination.path(order.key)) as target:
+            return copy_descriptor(descriptor, 0, target, order.algorithms)
+
+    return store
