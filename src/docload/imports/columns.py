@@ -77,27 +77,31 @@ def check_headers(header: list[str]) -> None:
         )
 
 
-def _cell(values: dict[str, Any], name: str) -> str:
-    value = values.get(name)
-    return "" if value is None else str(value).strip()
+def _cells(values: dict[str, Any]) -> dict[str, str]:
+    """Every cell as stripped text ("" when empty), in one pass over the row."""
+    return {
+        name: value.strip() if type(value) is str else "" if value is None else str(value).strip()
+        for name, value in values.items()
+    }
 
 
 def flat_row_input(values: dict[str, Any]) -> RowInput:
     """Map one flat row to document values. Empty cells are absent."""
-    document: dict[str, Any] = {name: _cell(values, name) or None for name in _PLAIN}
-    gebruiksrecht = _cell(values, "indicatieGebruiksrecht")
-    document["indicatieGebruiksrecht"] = gebruiksrecht or None
+    cells = _cells(values)
+    cell = cells.get
+    document: dict[str, Any] = {name: cell(name) or None for name in _PLAIN}
+    document["indicatieGebruiksrecht"] = cell("indicatieGebruiksrecht") or None
     for nested, parts in (
         ("ondertekening", ("soort", "datum")),
         ("integriteit", ("algoritme", "waarde", "datum")),
     ):
-        filled = {part: _cell(values, f"{nested}.{part}") or None for part in parts}
+        filled = {part: cell(f"{nested}.{part}") or None for part in parts}
         document[nested] = filled if any(filled.values()) else None
-    trefwoorden = _cell(values, "trefwoorden").replace('"', "")
+    trefwoorden = cell("trefwoorden", "").replace('"', "")
     document["trefwoorden"] = [word.strip() for word in trefwoorden.split(",") if word.strip()]
     return RowInput(
         document=document,
-        uuid=_cell(values, "uuid"),
-        content_reference=_cell(values, "bestandspad"),
-        zaak_uuid=_cell(values, "zaakUuid"),
+        uuid=cell("uuid", ""),
+        content_reference=cell("bestandspad", ""),
+        zaak_uuid=cell("zaakUuid", ""),
     )

@@ -213,9 +213,10 @@ class _Inserter:
     """INSERTs rows given as {attname: value}, as many per statement as the database allows.
 
     What `bulk_create` does, at a fraction of its cost per row (it builds a model instance and
-    compiles each value): every value is prepared by its field's `get_db_prep_save`, except those
-    already of the column's plain Python type (`_plain_type`), which go to the database as they
-    are. Missing values take the field's default; `auto_now` fields the time of the insert.
+    compiles each value): every value is prepared by its field's `get_db_prep_save`, except None
+    and those already of the column's plain Python type (`_plain_type`), which go to the database
+    as they are. Missing values take the field's default; `auto_now` fields the time of the
+    insert.
     """
 
     def __init__(self, model: type[models.Model]) -> None:
@@ -231,32 +232,16 @@ class _Inserter:
 
     def insert(self, rows: Iterable[dict[str, Any]]) -> None:
         connection = connections[DEFAULT_DB_ALIAS]  # the one transaction.atomic() uses
+        rows = list(rows)
         now = timezone.now()
-        fields = [
-            (
-                model_field,
-                model_field.attname,
-                plain,
-                model_field.get_db_prep_save(now, connection) if _sets_now(model_field) else None,
-            )
-            for model_field, plain in self._fields
+        # Column by column: one comprehension prepares all values of a field.
+        columns = [
+            self._column(field, plain, rows, now, connection) for field, plain in self._fields
         ]
-        params: list[Any] = []
-        append = params.append  # the loop below runs for every value of a batch
-        for row in rows:
-            for model_field, name, plain, fixed in fields:
-                if fixed is not None:
-                    append(fixed)
-                    continue
-                value = row.get(name, _MISSING)
-                if value is _MISSING:
-                    value = model_field.get_default()
-                if value is not None and type(value) is not plain:
-                    value = model_field.get_db_prep_save(value, connection)
-                append(value)
+        params = [value for row in zip(*columns, strict=True) for value in row]
         # One statement per `size` rows, run for all full chunks at once, then the remainder.
-        count = len(params) // len(fields)
-        size = max(connection.ops.bulk_batch_size([f for f, _ in self._fields], range(count)), 1)
+        fields = [model_field for model_field, _ in self._fields]
+        size = max(connection.ops.bulk_batch_size(fields, rows), 1)
         width = len(fields) * size
         full = len(params) - len(params) % width
         with connection.cursor() as cursor:
@@ -266,6 +251,24 @@ class _Inserter:
             if full < len(params):
                 rest = params[full:]
                 cursor.execute(self._statement(connection, len(rest) // len(fields)), rest)
+
+    @staticmethod
+    def _column(
+        model_field: models.Field[Any, Any],
+        plain: type | None,
+        rows: list[dict[str, Any]],
+        now: datetime.datetime,
+        connection: BaseDatabaseWrapper,
+    ) -> list[Any]:
+        if _sets_now(model_field):
+            return [model_field.get_db_prep_save(now, connection)] * len(rows)
+        name = model_field.attname
+        values = [row[name] if name in row else model_field.get_default() for row in rows]
+        prepare = model_field.get_db_prep_save
+        return [
+            value if value is None or type(value) is plain else prepare(value, connection)
+            for value in values
+        ]
 
     def _statement(self, connection: BaseDatabaseWrapper, rows: int) -> str:
         quote = connection.ops.quote_name
@@ -291,7 +294,6 @@ def _sets_now(model_field: models.Field[Any, Any]) -> bool:
     return getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False)
 
 
-_MISSING = object()
 _documents = _Inserter(EnkelvoudigInformatieObject)
 _results = _Inserter(RowResult)
 
