@@ -7,6 +7,7 @@ import sqlite3
 import time
 import uuid
 
+import psutil
 import pytest
 
 from tests.e2e.deployment import Deployment
@@ -79,10 +80,15 @@ def test_a_killed_worker_is_replaced_and_every_row_imports_once(deployment: Depl
     while deployment.json("GET", urls["statusUrl"])["processed"] < 300:
         assert time.monotonic() < deadline and first.poll() is None
         time.sleep(0.05)
+    helpers = psutil.Process(first.pid).children(recursive=True)
+    assert helpers, "the worker copies content in processes of its own"
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = deployment.json("GET", urls["statusUrl"])
     assert killed_at["status"] == "active" and killed_at["processed"] < ROWS
+    # Its copy processes do not outlive it.
+    _, alive = psutil.wait_procs(helpers, timeout=10)
+    assert alive == []
 
     deployment.start("worker")
     final = deployment.wait_for(urls["statusUrl"], {"finished", "error"})

@@ -23,7 +23,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from docload.documents.localfiles import LocalDestination
 from docload.documents.storage import copy_content, local_destination, make_durable
 from docload.imports.content import ContentResolver, OpenedContent
-from docload.imports.copying import CopyOrder, CopyOutcome, copy_files, copy_one, flush_keys
+from docload.imports.copying import (
+    CopyOrder,
+    CopyOutcome,
+    copy_files,
+    copy_one,
+    exit_with_parent,
+    flush_keys,
+)
 
 _T = TypeVar("_T")
 
@@ -115,6 +122,7 @@ def _in_copy_process(function: Callable[..., _T], *args: Any) -> Future[_T]:
                     # A fresh interpreter: the worker has threads and database connections,
                     # which a fork would copy.
                     mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with_parent,
                 )
             try:
                 return _processes.submit(function, *args)

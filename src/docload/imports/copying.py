@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import multiprocessing
+import multiprocessing.connection
 import os
 import stat
 import struct
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -166,6 +169,24 @@ _SYS_OPENAT2 = 437  # the same number on every Linux architecture
 _open_beneath: Callable[[str, str], int] = (
     _load_openat2() if sys.platform == "linux" else None
 ) or _open_resolved
+
+
+def exit_with_parent() -> None:
+    """Initializer of a copy process: exit as soon as the worker that started it dies.
+
+    Otherwise a killed worker would leave its copy processes waiting forever on a queue nobody
+    writes to any more. A copy cut short leaves a file under a key no committed row names; the
+    worker that takes the job over rewrites it.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def copy_files(
