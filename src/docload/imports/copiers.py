@@ -53,18 +53,29 @@ def copier_for(resolver: ContentResolver) -> Iterator[ContentCopier]:
     """
     destination = local_destination()
     if destination is not None and resolver.local:
-        yield ProcessCopier(resolver, destination)
+        with ThreadPoolExecutor(1, thread_name_prefix="flush") as flusher:
+            yield ProcessCopier(resolver, destination, flusher)
         return
     with _copy_threads() as executor:
         yield ThreadCopier(resolver, executor)
 
 
 class ProcessCopier:
-    """Copies local files into local storage in the worker's copy processes."""
+    """Copies local files into local storage in the worker's copy processes.
 
-    def __init__(self, resolver: ContentResolver, destination: LocalDestination) -> None:
+    Flushing waits in a thread of the worker instead: a copy process waiting for the disk would
+    copy nothing meanwhile, and the wait holds no GIL.
+    """
+
+    def __init__(
+        self,
+        resolver: ContentResolver,
+        destination: LocalDestination,
+        flusher: ThreadPoolExecutor,
+    ) -> None:
         self.resolver = resolver
         self.destination = destination
+        self.flusher = flusher
 
     def copy(self, orders: list[CopyOrder]) -> Future[list[CopyOutcome]]:
         sources = self.resolver.locate([order.reference for order in orders])
@@ -73,7 +84,7 @@ class ProcessCopier:
         )
 
     def flush(self, keys: list[str]) -> Future[None]:
-        return _in_copy_process(flush_keys, self.destination, keys)
+        return self.flusher.submit(flush_keys, self.destination, keys)
 
 
 class ThreadCopier:
