@@ -59,7 +59,8 @@ class Job(models.Model):
 class RowResult(models.Model):
     """The outcome of one source row, committed with the batch that wrote it."""
 
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique (job, row_number) index serves lookups by job.
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="rows", db_index=False)
     # Numbered as Open Zaak does: the header is line 1, the first record line 2.
     row_number = models.PositiveIntegerField()
     imported = models.BooleanField()

@@ -141,7 +141,8 @@ def _ask_database(batch: _Batch) -> None:
     """Which of the batch's uuids and identificaties documents already use."""
     checked = [row for row in batch.rows if not row.problem]
     batch.taken_uuids = existing_uuids({row.document_uuid for row in checked})
-    batch.taken_pairs = taken_identificaties({row.pair for row in checked if row.pair[1]})
+    pairs = [row.pair for row in checked]
+    batch.taken_pairs = taken_identificaties({pair for pair in pairs if pair[1]})
 
 
 def _mark_duplicates(batch: _Batch, ahead: _Batch | None) -> None:
@@ -151,8 +152,9 @@ def _mark_duplicates(batch: _Batch, ahead: _Batch | None) -> None:
     if ahead is not None:
         for row in ahead.valid_rows():
             taken_uuids.add(row.document_uuid)
-            if row.pair[1]:
-                taken_pairs.add(row.pair)
+            pair = row.pair
+            if pair[1]:
+                taken_pairs.add(pair)
     seen_uuids: set[uuid.UUID] = set()
     seen_pairs: set[tuple[str, str]] = set()
     for row in batch.rows:
