@@ -3,6 +3,10 @@
 Two adapters of one port. Local storage and local sources: copy processes (`copying`), shared
 by the worker's jobs, so that copying does not compete with the rows' Python work for the GIL.
 Anything else (S3 storage, files staged in S3): threads copying through Django's storage.
+
+Copy processes are started with `spawn`, which imports the starting program's main module again
+(the `docload` command, pytest); a script of your own that runs imports must keep its work under
+`if __name__ == "__main__":`, as multiprocessing requires.
 """
 
 from __future__ import annotations
