@@ -4,18 +4,41 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 
 from docload.catalog.models import InformatieObjectType
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
 from docload.documents.storage import open_content
+from docload.imports.content import BaseDirectoryResolver
+from docload.imports.copiers import ProcessCopier, ThreadCopier, copier_for
 from docload.imports.models import RowResult
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import run, start_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class ThroughStorageApi(FileSystemStorage):
+    """Files on disk that docload does not write itself: content goes through Django's storage
+    API, in copy threads, as it does for S3."""
+
+
+@pytest.fixture(autouse=True, params=[ProcessCopier, ThreadCopier])
+def copier(request: pytest.FixtureRequest, settings: Any, base_dir: Path) -> Any:
+    """Every test here runs with both copiers: processes for local files, threads otherwise."""
+    if request.param is ThreadCopier:
+        default = settings.STORAGES["default"]
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**default, "BACKEND": f"{__name__}.ThroughStorageApi"},
+        }
+    with copier_for(BaseDirectoryResolver(base_dir)) as chosen:
+        assert type(chosen) is request.param
+    return request.param
 
 
 def outcomes(job) -> dict[int, tuple[bool, str]]:
