@@ -149,3 +149,31 @@ def test_unreadable_metadata_stops_the_job_with_error(document_type_url: str) ->
     job = run(job)
     assert job.status == "error"
     assert "cannot be read" in job.comment
+
+
+def test_sqlite_checkpoints_less_often_while_a_job_writes(
+    base_dir: Path, document_type_url: str
+) -> None:
+    """Bulk settings hold while the batches write and are undone afterwards, so the worker's
+    connection serves other tasks as before."""
+
+    def pragmas() -> tuple[int, ...]:
+        raw = connection.connection  # the sqlite3 connection, past Django's wrappers
+        names = ("wal_autocheckpoint", "cache_size")
+        return tuple(raw.execute(f"PRAGMA {name}").fetchone()[0] for name in names)
+
+    connection.ensure_connection()
+    before = pragmas()
+    while_writing: list[tuple[int, ...]] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith(DOCUMENT_INSERT):
+            while_writing.append(pragmas())
+        return execute(sql, params, many, context)
+
+    paths = write_files(base_dir, 3)
+    job = start_import([metadata_row(document_type_url, bestandspad=p) for p in paths])
+    with connection.execute_wrapper(record):
+        assert run(job).succeeded == 3
+    assert while_writing and all(now == (10000, -65536) for now in while_writing)
+    assert before != (10000, -65536) and pragmas() == before
