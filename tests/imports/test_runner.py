@@ -3,6 +3,7 @@
 import datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone
@@ -65,6 +66,56 @@ def test_connection_loss_stops_the_job_and_resume_finishes_it(
     assert RowResult.objects.filter(job=job, imported=True).count() == 25
     assert sorted(EnkelvoudigInformatieObject.objects.values_list("titel", flat=True)) == paths
     assert len(stored_files(data_dir)) == 25
+
+
+class CopyProcessDeath:
+    """Kills the copy processes at the n-th document insert, as the kernel's OOM killer would."""
+
+    def __init__(self, at_insert: int) -> None:
+        self.at_insert = at_insert
+        self.inserts = 0
+        self.killed: set[int] = set()
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith(DOCUMENT_INSERT):
+            self.inserts += 1
+            if self.inserts == self.at_insert:
+                processes = copy_processes()
+                assert processes
+                for process in processes:
+                    process.kill()
+                psutil.wait_procs(processes, timeout=10)
+                self.killed = {process.pid for process in processes}
+        return execute(sql, params, many, context)
+
+
+def copy_processes() -> list[psutil.Process]:
+    return [
+        child for child in psutil.Process().children() if "spawn_main" in " ".join(child.cmdline())
+    ]
+
+
+def test_dead_copy_processes_lose_nothing_and_are_replaced(
+    base_dir: Path, data_dir: Path, document_type_url: str
+) -> None:
+    paths = write_files(base_dir, 45)
+    rows = [metadata_row(document_type_url, bestandspad=path, titel=path) for path in paths]
+    job = start_import(rows, batch_size=10)
+    death = CopyProcessDeath(at_insert=1)
+    with connection.execute_wrapper(death):
+        job = run(job)
+
+    if job.status == "error":  # copies were on their way when the processes died
+        assert "BrokenProcessPool" in job.comment
+        documents = EnkelvoudigInformatieObject.objects.all()
+        assert stored_files(data_dir) == {d.content_key for d in documents}  # no half batch
+        resume_job(job)
+        job = run(job)
+    # Otherwise the next copies went to new processes at once.
+    assert (job.status, job.processed, job.succeeded, job.invalid) == ("finished", 45, 45, 0)
+    assert sorted(EnkelvoudigInformatieObject.objects.values_list("titel", flat=True)) == paths
+    assert len(stored_files(data_dir)) == 45
+    assert death.killed and not death.killed & {p.pid for p in copy_processes()}
 
 
 def test_constraint_violation_fails_its_batch_and_the_import_goes_on(
