@@ -26,19 +26,29 @@ def stored_files(data_dir: Path) -> set[str]:
     }
 
 
-class ConnectionLoss:
-    """Makes the database connection fail at the n-th document insert, like a dropped server."""
+class AtDocumentInsert:
+    """An execute wrapper that calls `fault()` at the n-th document insert."""
 
     def __init__(self, at_insert: int) -> None:
         self.at_insert = at_insert
         self.inserts = 0
 
+    def fault(self) -> None:
+        raise NotImplementedError
+
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         if sql.startswith(DOCUMENT_INSERT):
             self.inserts += 1
             if self.inserts == self.at_insert:
-                raise OperationalError("server closed the connection unexpectedly")
+                self.fault()
         return execute(sql, params, many, context)
+
+
+class ConnectionLoss(AtDocumentInsert):
+    """Makes the database connection fail at the n-th document insert, like a dropped server."""
+
+    def fault(self) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
 
 
 def test_connection_loss_stops_the_job_and_resume_finishes_it(
@@ -68,25 +78,18 @@ def test_connection_loss_stops_the_job_and_resume_finishes_it(
     assert len(stored_files(data_dir)) == 25
 
 
-class CopyProcessDeath:
+class CopyProcessDeath(AtDocumentInsert):
     """Kills the copy processes at the n-th document insert, as the kernel's OOM killer would."""
 
-    def __init__(self, at_insert: int) -> None:
-        self.at_insert = at_insert
-        self.inserts = 0
-        self.killed: set[int] = set()
+    killed: frozenset[int] = frozenset()
 
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if sql.startswith(DOCUMENT_INSERT):
-            self.inserts += 1
-            if self.inserts == self.at_insert:
-                processes = copy_processes()
-                assert processes
-                for process in processes:
-                    process.kill()
-                psutil.wait_procs(processes, timeout=10)
-                self.killed = {process.pid for process in processes}
-        return execute(sql, params, many, context)
+    def fault(self) -> None:
+        processes = copy_processes()
+        assert processes
+        for process in processes:
+            process.kill()
+        psutil.wait_procs(processes, timeout=10)
+        self.killed = frozenset(process.pid for process in processes)
 
 
 def copy_processes() -> list[psutil.Process]:
