@@ -1,8 +1,8 @@
-"""Content files on the local file system, with the standard library only.
+"""Content files on the local file system, needing no Django settings or apps.
 
 `storage.py` writes local content through these functions, and import copy processes call them
-without loading Django (see `docload.imports.copying`); so they take plain values: paths, file
-descriptors and a `LocalDestination`.
+without setting Django up (see `docload.imports.copying`); so they take plain values: paths,
+file descriptors and a `LocalDestination`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import os
 import stat
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+
+from django.utils._os import safe_makedirs
 
 CHUNK_SIZE = 1024 * 1024
 # integriteit.algoritme values whose digest docload can compute while copying.
@@ -50,7 +52,11 @@ def created(destination: LocalDestination, path: str) -> Iterator[int]:
     try:
         descriptor = os.open(path, flags, 0o666)
     except FileNotFoundError:
-        _make_directories(os.path.dirname(path), destination.directory_mode)
+        directory = os.path.dirname(path)
+        if destination.directory_mode is None:
+            os.makedirs(directory, exist_ok=True)
+        else:
+            safe_makedirs(directory, destination.directory_mode, exist_ok=True)
         descriptor = os.open(path, flags, 0o666)
     try:
         yield descriptor
@@ -67,18 +73,6 @@ def created(destination: LocalDestination, path: str) -> Iterator[int]:
         raise
     finally:
         os.close(descriptor)
-
-
-def _make_directories(directory: str, mode: int | None) -> None:
-    if mode is None:
-        os.makedirs(directory, exist_ok=True)
-        return
-    # Like Django's safe_makedirs: the mode exactly, whatever the umask.
-    old_umask = os.umask(0)
-    try:
-        os.makedirs(directory, mode, exist_ok=True)
-    finally:
-        os.umask(old_umask)
 
 
 def copy_descriptor(

@@ -2,8 +2,8 @@
 
 Copying is mostly system calls, but each call needs the GIL again when it returns; in the
 worker's process the copies would keep waiting on the thread that parses, validates and writes
-rows. In copy processes they have a core of their own. Nothing here imports Django: the functions
-take plain, picklable values, and a fresh interpreter loads this module quickly.
+rows. In copy processes they have a core of their own. Nothing here needs Django set up: the
+functions take plain, picklable values, and a fresh interpreter loads this module quickly.
 """
 
 from __future__ import annotations
