@@ -179,14 +179,15 @@ def _start_copies(context: JobContext, batch: _Batch) -> None:
     """Order the copies of valid rows' content not ordered yet, a few rows per task."""
     rows = [row for row in batch.rows if row.valid and row.input.content_reference]
     rows = [row for row in rows if not row.key]
+    for row in rows:
+        row.key = content_key(row.document_uuid, context.job.uuid.hex)
     for start in range(0, len(rows), _ROWS_PER_COPY_TASK):
         chunk = rows[start : start + _ROWS_PER_COPY_TASK]
-        orders = [_copy_order(context, row) for row in chunk]
+        orders = [_copy_order(row) for row in chunk]
         batch.copies.append((chunk, context.copier.copy(orders)))
 
 
-def _copy_order(context: JobContext, row: _Row) -> CopyOrder:
-    row.key = content_key(row.document_uuid, context.job.uuid.hex)
+def _copy_order(row: _Row) -> CopyOrder:
     return CopyOrder(
         reference=row.input.content_reference,
         key=row.key,
