@@ -13,7 +13,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.utils._os import safe_makedirs
@@ -41,66 +41,107 @@ class LocalDestination:
         return os.path.join(self.location, key)
 
 
-@contextlib.contextmanager
-def created(destination: LocalDestination, path: str) -> Iterator[int]:
+class created:
     """A descriptor of `path` opened for writing, created or emptied; removed if writing fails.
 
     Does what FileSystemStorage._save does for an overwriting storage: create the directories,
-    apply the configured permissions and the storage root's group.
+    apply the configured permissions and the storage root's group. A class, not a generator:
+    import copy processes enter one for every file.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+
+    def __init__(self, destination: LocalDestination, path: str) -> None:
+        self.destination = destination
+        self.path = path
+        self.descriptor = -1
+
+    def __enter__(self) -> int:
+        self.descriptor = _create(self.destination, self.path)
+        return self.descriptor
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        failed = exc_type is not None
+        try:
+            if not failed:
+                _settle_ownership(self.destination, self.descriptor)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            os.close(self.descriptor)
+            if failed:
+                with contextlib.suppress(OSError):
+                    os.remove(self.path)
+
+
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+
+
+def _create(destination: LocalDestination, path: str) -> int:
     try:
-        descriptor = os.open(path, flags, 0o666)
+        return os.open(path, _CREATE_FLAGS, 0o666)
     except FileNotFoundError:
         directory = os.path.dirname(path)
         if destination.directory_mode is None:
             os.makedirs(directory, exist_ok=True)
         else:
             safe_makedirs(directory, destination.directory_mode, exist_ok=True)
-        descriptor = os.open(path, flags, 0o666)
-    try:
-        yield descriptor
-        written = os.fstat(descriptor)
-        mode = destination.file_mode
-        if mode is not None and stat.S_IMODE(written.st_mode) != mode:
-            os.fchmod(descriptor, mode)
-        if destination.group is not None and written.st_gid != destination.group:
-            with contextlib.suppress(PermissionError):
-                os.fchown(descriptor, -1, destination.group)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(path)
-        raise
-    finally:
-        os.close(descriptor)
+        return os.open(path, _CREATE_FLAGS, 0o666)
+
+
+def _settle_ownership(destination: LocalDestination, descriptor: int) -> None:
+    """The configured permissions and the storage root's group, where the new file lacks them."""
+    mode, group = destination.file_mode, destination.group
+    if mode is None and group is None:
+        return
+    written = os.fstat(descriptor)
+    if mode is not None and stat.S_IMODE(written.st_mode) != mode:
+        os.fchmod(descriptor, mode)
+    if group is not None and written.st_gid != group:
+        with contextlib.suppress(PermissionError):
+            os.fchown(descriptor, -1, group)
 
 
 def copy_descriptor(
-    source: int, offset: int, target: int, algorithms: Collection[str] = ()
+    source: int,
+    offset: int,
+    target: int,
+    algorithms: Collection[str] = (),
+    size: int | None = None,
 ) -> tuple[int, dict[str, str]]:
-    """Copy `source` from `offset` to its end into `target`: (bytes copied, digests).
+    """Copy `source` from `offset` into `target`: (bytes copied, digests).
 
-    Without digests the kernel copies (`copy_file_range`: no bytes pass through Python; a
-    reflink on file systems that share extents); with digests, chunks pass through Python once.
+    Copies to the end of `source`, or at most `size` bytes when given (a file that grows while
+    it is copied is stored as it was when its size was checked). Without digests the kernel
+    copies (`copy_file_range`: no bytes pass through Python; a reflink on file systems that
+    share extents); with digests, chunks pass through Python once.
     """
     hashes = new_hashes(algorithms)
+    left = -1 if size is None else size  # -1: until the end
     copied = 0
     if not hashes and _KERNEL_COPY:
         try:
-            while count := os.copy_file_range(source, target, CHUNK_SIZE, offset + copied):
+            while left and (count := os.copy_file_range(source, target, _chunk(left), offset)):
                 copied += count
+                offset += count
+                left -= count
             return copied, {}
         except OSError as exc:
             # File systems that cannot: copy through Python from where it stopped.
             if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
                 raise
     with open(target, "wb", closefd=False) as file:
-        while chunk := os.pread(source, CHUNK_SIZE, offset + copied):
+        while left and (chunk := os.pread(source, _chunk(left), offset)):
             copied += len(chunk)
+            offset += len(chunk)
+            left -= len(chunk)
             for digest in hashes.values():
                 digest.update(chunk)
             file.write(chunk)
     return copied, {name: digest.hexdigest() for name, digest in hashes.items()}
+
+
+def _chunk(left: int) -> int:
+    return CHUNK_SIZE if left < 0 else min(left, CHUNK_SIZE)
 
 
 _KERNEL_COPY = hasattr(os, "copy_file_range")  # Linux

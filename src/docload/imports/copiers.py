@@ -26,7 +26,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from docload.documents.localfiles import LocalDestination
 from docload.documents.storage import copy_content, local_destination, make_durable
-from docload.imports.content import ContentResolver, OpenedContent
+from docload.imports.content import ContentResolver
 from docload.imports.copying import (
     CopyOrder,
     CopyOutcome,
@@ -34,7 +34,9 @@ from docload.imports.copying import (
     copy_one,
     exit_with_parent,
     flush_keys,
+    unusable,
 )
+from docload.imports.errors import ContentError
 
 _T = TypeVar("_T")
 
@@ -105,17 +107,17 @@ class ThreadCopier:
         return self.executor.submit(make_durable, keys)
 
     def _copy(self, order: CopyOrder) -> CopyOutcome:
-        def store(opened: OpenedContent) -> tuple[int, dict[str, str]]:
+        try:
+            opened = self.resolver.open(order.reference)
+        except ContentError as exc:
+            return unusable(exc)
+
+        def store() -> tuple[int, dict[str, str]]:
             stored = copy_content(order.key, opened.stream, order.algorithms)
             return stored.size, stored.digests
 
-        return copy_one(order, lambda: self._opened(order.reference), store)
-
-    @contextlib.contextmanager
-    def _opened(self, reference: str) -> Iterator[tuple[OpenedContent, int]]:
-        opened = self.resolver.open(reference)
         with opened.stream:
-            yield opened, opened.size
+            return copy_one(order, opened.size, store)
 
 
 _processes: ProcessPoolExecutor | None = None

@@ -8,7 +8,6 @@ functions take plain, picklable values, and a fresh interpreter loads this modul
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import multiprocessing
@@ -18,10 +17,8 @@ import stat
 import struct
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Callable
+from typing import NamedTuple
 
 from docload.documents.localfiles import LocalDestination, copy_descriptor, created, flush
 from docload.imports.errors import ContentError
@@ -31,9 +28,12 @@ from docload.imports.errors import ContentError
 LocalSource = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class CopyOrder:
-    """One row's content to copy, and what the row says it is."""
+class CopyOrder(NamedTuple):
+    """One row's content to copy, and what the row says it is.
+
+    Tuples: thousands per second cross to the copy processes, and tuples are the cheapest to
+    make and to pickle.
+    """
 
     reference: str  # the row's bestandspad, for messages
     key: str  # where the content goes
@@ -46,35 +46,30 @@ class CopyOrder:
         return (self.algorithm,) if self.algorithm else ()
 
 
-@dataclass(frozen=True)
-class CopyOutcome:
+class CopyOutcome(NamedTuple):
     size: int = 0
     problem: str = ""  # why the content cannot be used: the row's comment
 
 
-_Source = TypeVar("_Source")
+def unusable(error: ContentError) -> CopyOutcome:
+    """The outcome of a row whose content cannot be opened."""
+    return CopyOutcome(problem=f"bestandspad: {error}")
 
 
 def copy_one(
-    order: CopyOrder,
-    opened: Callable[[], AbstractContextManager[tuple[_Source, int]]],
-    store: Callable[[_Source], tuple[int, dict[str, str]]],
+    order: CopyOrder, size: int, store: Callable[[], tuple[int, dict[str, str]]]
 ) -> CopyOutcome:
-    """Copy one row's content, checking its size before and its digest after copying.
+    """Copy one row's opened content of `size` bytes, checking its size before and its digest
+    after copying.
 
-    `opened()` gives the source and its size, or raises ContentError; `store(source)` copies it
-    to `order.key` and returns the size and digests. Other errors are faults and propagate.
+    `store()` copies it to `order.key` and returns the size and digests; its errors are faults
+    and propagate.
     """
-    try:
-        with opened() as (source, size):
-            if order.expected_size is not None and order.expected_size != size:
-                return CopyOutcome(
-                    problem=f"bestandsomvang: {order.expected_size} differs from the file's "
-                    f"size {size}."
-                )
-            size, digests = store(source)
-    except ContentError as exc:
-        return CopyOutcome(problem=f"bestandspad: {exc}")
+    if order.expected_size is not None and order.expected_size != size:
+        return CopyOutcome(
+            problem=f"bestandsomvang: {order.expected_size} differs from the file's size {size}."
+        )
+    size, digests = store()
     actual = digests.get(order.algorithm)
     expected = order.expected_digest
     if actual is not None and expected and actual.lower() != expected.lower():
@@ -94,31 +89,63 @@ def open_beneath(directory: str, relative: str, reference: str) -> tuple[int, in
     symlinks, symlinks are resolved first and the resolved path is checked and opened without
     following a link. Raises ContentError naming `reference`.
     """
-    outside = f"{reference!r} is not relative to the import base directory."
-    if os.path.isabs(relative) or relative.startswith("~"):
-        raise ContentError(outside)
-    try:
-        descriptor = _open_beneath(directory, relative)
-    except FileNotFoundError:
-        raise ContentError(f"File {reference!r} does not exist.") from None
-    except OSError as exc:
-        if exc.errno == errno.EXDEV:
-            raise ContentError(outside) from None
-        raise ContentError(f"File {reference!r} cannot be read: {exc.strerror}.") from None
-    info = os.fstat(descriptor)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(descriptor)
-        if stat.S_ISDIR(info.st_mode):
-            raise ContentError(f"{reference!r} is a directory, not a file.")
-        raise ContentError(f"{reference!r} is not a regular file.")
-    return descriptor, info.st_size
+    with SourceDirectories() as directories:
+        return directories.open((directory, relative), reference)
+
+
+class SourceDirectories:
+    """Opens files beneath source directories (`open_beneath`), each directory opened once
+    for all the files of a copy task; closes them on exit."""
+
+    def __init__(self) -> None:
+        self._opened: dict[str, int] = {}
+
+    def __enter__(self) -> SourceDirectories:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for descriptor in self._opened.values():
+            os.close(descriptor)
+        self._opened.clear()
+
+    def open(self, source: LocalSource, reference: str) -> tuple[int, int]:
+        """Open `source`'s regular file for reading: (descriptor, size); or ContentError."""
+        directory, relative = source
+        if os.path.isabs(relative) or relative.startswith("~"):
+            raise ContentError(_outside(reference))
+        try:
+            descriptor = _open_beneath(self._directory(directory), directory, relative)
+        except FileNotFoundError:
+            raise ContentError(f"File {reference!r} does not exist.") from None
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                raise ContentError(_outside(reference)) from None
+            raise ContentError(f"File {reference!r} cannot be read: {exc.strerror}.") from None
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(descriptor)
+            if stat.S_ISDIR(info.st_mode):
+                raise ContentError(f"{reference!r} is a directory, not a file.")
+            raise ContentError(f"{reference!r} is not a regular file.")
+        return descriptor, info.st_size
+
+    def _directory(self, directory: str) -> int:
+        descriptor = self._opened.get(directory)
+        if descriptor is None:
+            flags = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+            descriptor = self._opened[directory] = os.open(directory, flags)
+        return descriptor
+
+
+def _outside(reference: str) -> str:
+    return f"{reference!r} is not relative to the import base directory."
 
 
 # O_NONBLOCK: a FIFO must not hang the import; regular files ignore it.
 _READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
 
 
-def _open_resolved(directory: str, relative: str) -> int:
+def _open_resolved(base: int, directory: str, relative: str) -> int:
     """The portable way: resolve symlinks, check, open the result without following a link."""
     path = os.path.realpath(os.path.join(directory, relative))
     if os.path.commonpath([directory, path]) != directory:
@@ -126,9 +153,9 @@ def _open_resolved(directory: str, relative: str) -> int:
     return os.open(path, _READ_FLAGS | os.O_NOFOLLOW)
 
 
-def _load_openat2() -> Callable[[str, str], int] | None:
-    """Linux's openat2(2) resolving beneath a directory (one system call, no race between
-    checking and opening), or None where the kernel or C library lacks it."""
+def _load_openat2() -> Callable[[int, str, str], int] | None:
+    """Linux's openat2(2) resolving beneath a directory's descriptor (one system call, no race
+    between checking and opening), or None where the kernel or C library lacks it."""
     try:
         syscall = ctypes.CDLL(None, use_errno=True).syscall
     except (OSError, AttributeError):
@@ -144,29 +171,28 @@ def _load_openat2() -> Callable[[str, str], int] | None:
     # struct open_how {u64 flags; u64 mode; u64 resolve}: RESOLVE_BENEATH | NO_MAGICLINKS.
     how = ctypes.create_string_buffer(struct.pack("QQQ", _READ_FLAGS, 0, 0x08 | 0x02), 24)
 
-    def openat2(directory: str, relative: str) -> int:
-        base = os.open(directory, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            descriptor = syscall(_SYS_OPENAT2, base, os.fsencode(relative), how, 24)
-        finally:
-            os.close(base)
+    def openat2(base: int, directory: str, relative: str) -> int:
+        descriptor = syscall(_SYS_OPENAT2, base, os.fsencode(relative), how, 24)
         if descriptor >= 0:
             return int(descriptor)
         code = ctypes.get_errno()
         if code == errno.EXDEV:
             # openat2 refuses every absolute symlink; one may still point inside.
-            return _open_resolved(directory, relative)
+            return _open_resolved(base, directory, relative)
         raise OSError(code, os.strerror(code), relative)
 
+    root = os.open(os.sep, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        os.close(openat2(os.sep, "."))
+        os.close(openat2(root, os.sep, "."))
     except OSError:
         return None  # ENOSYS on old kernels, EPERM under some sandboxes
+    finally:
+        os.close(root)
     return openat2
 
 
 _SYS_OPENAT2 = 437  # the same number on every Linux architecture
-_open_beneath: Callable[[str, str], int] = (
+_open_beneath: Callable[[int, str, str], int] = (
     _load_openat2() if sys.platform == "linux" else None
 ) or _open_resolved
 
@@ -192,38 +218,38 @@ def exit_with_parent() -> None:
 def copy_files(
     destination: LocalDestination, orders: list[tuple[CopyOrder, LocalSource | str]]
 ) -> list[CopyOutcome]:
-    """Copy each order's source (or report why it has none) into local storage."""
-    return [
-        CopyOutcome(problem=f"bestandspad: {source}")
-        if isinstance(source, str)
-        else copy_one(order, _opener(source, order), _storer(destination, order))
-        for order, source in orders
-    ]
+    """Copy each order's source (or report why it has none) into local storage.
+
+    A plain loop over plain values: a copy process runs it for every file of an import, and
+    at tens of thousands of files per second its own Python is a good part of the cost.
+    """
+    outcomes = []
+    with SourceDirectories() as directories:
+        for order, source in orders:
+            if isinstance(source, str):
+                outcomes.append(CopyOutcome(problem=f"bestandspad: {source}"))
+                continue
+            try:
+                descriptor, size = directories.open(source, order.reference)
+            except ContentError as exc:
+                outcomes.append(unusable(exc))
+                continue
+            try:
+                outcomes.append(copy_one(order, size, _store(destination, order, descriptor, size)))
+            finally:
+                os.close(descriptor)
+    return outcomes
+
+
+def _store(
+    destination: LocalDestination, order: CopyOrder, descriptor: int, size: int
+) -> Callable[[], tuple[int, dict[str, str]]]:
+    def store() -> tuple[int, dict[str, str]]:
+        with created(destination, destination.path(order.key)) as target:
+            return copy_descriptor(descriptor, 0, target, order.algorithms, size)
+
+    return store
 
 
 def flush_keys(destination: LocalDestination, keys: list[str]) -> None:
     flush([destination.path(key) for key in keys])
-
-
-def _opener(
-    source: LocalSource, order: CopyOrder
-) -> Callable[[], AbstractContextManager[tuple[int, int]]]:
-    @contextlib.contextmanager
-    def opened() -> Iterator[tuple[int, int]]:
-        descriptor, size = open_beneath(*source, order.reference)
-        try:
-            yield descriptor, size
-        finally:
-            os.close(descriptor)
-
-    return opened
-
-
-def _storer(
-    destination: LocalDestination, order: CopyOrder
-) -> Callable[[int], tuple[int, dict[str, str]]]:
-    def store(descriptor: int) -> tuple[int, dict[str, str]]:
-        with created(destination, destination.path(order.key)) as target:
-            return copy_descriptor(descriptor, 0, target, order.algorithms)
-
-    return store
