@@ -121,8 +121,9 @@ def rsin_is_valid(value: str) -> bool:
     return (total - int(value[8])) % 11 == 0
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value != "" and value != {}
+# What counts as not given. `value in _ABSENT` is one comparison in C per member: the checks
+# run for every field of every imported row.
+_ABSENT: tuple[Any, ...] = (None, "", {})
 
 
 def _parse_date(value: Any) -> datetime.date:
@@ -148,7 +149,7 @@ class _Collector:
 
     def text(self, name: str, field: str) -> None:
         value = self.data.get(name)
-        if not _present(value):
+        if value in _ABSENT:
             self.cleaned[field] = ""
             return
         if not isinstance(value, str):
@@ -162,7 +163,7 @@ class _Collector:
 
     def choice(self, name: str, field: str, choices: Collection[str]) -> None:
         value = self.data.get(name)
-        if not _present(value):
+        if value in _ABSENT:
             self.cleaned[field] = ""
         elif value not in choices:
             self.error(name, "invalid_choice", f"{value!r} is not one of {', '.join(choices)}.")
@@ -170,7 +171,7 @@ class _Collector:
             self.cleaned[field] = value
 
     def date(self, name: str, field: str, value: Any) -> None:
-        if not _present(value):
+        if value in _ABSENT:
             self.cleaned[field] = None
             return
         try:
@@ -190,7 +191,7 @@ def validate_document(
     """
     check = _Collector(data)
     for name in REQUIRED:
-        if not _present(data.get(name)):
+        if data.get(name) in _ABSENT:
             check.error(name, "required", "This field is required.")
     for name in _PLAIN_TEXT:
         check.text(name, name)
@@ -198,14 +199,14 @@ def validate_document(
     check.text("verschijningsvorm", "verschijningsvorm")
 
     bronorganisatie = data.get("bronorganisatie")
-    if _present(bronorganisatie):
+    if bronorganisatie not in _ABSENT:
         if isinstance(bronorganisatie, str) and rsin_is_valid(bronorganisatie):
             check.cleaned["bronorganisatie"] = bronorganisatie
         else:
             check.error("bronorganisatie", "invalid", f"{bronorganisatie!r} is not a valid RSIN.")
 
     taal = data.get("taal")
-    if _present(taal):
+    if taal not in _ABSENT:
         if isinstance(taal, str) and len(taal) == 3 and taal.isascii() and taal.isalpha():
             check.cleaned["taal"] = taal.lower()
         else:
@@ -233,7 +234,7 @@ def validate_document(
     _check_trefwoorden(check)
 
     type_url = data.get("informatieobjecttype")
-    if _present(type_url):
+    if type_url not in _ABSENT:
         found = document_types.resolve(str(type_url))
         if isinstance(found, FieldError):
             check.errors.append(found)
@@ -246,7 +247,7 @@ def validate_document(
 
 def _check_bestandsomvang(check: _Collector) -> None:
     value = check.data.get("bestandsomvang")
-    if not _present(value):
+    if value in _ABSENT:
         check.cleaned["bestandsomvang"] = None
         return
     try:
@@ -274,7 +275,7 @@ def _check_link(check: _Collector) -> None:
 
 def _check_gebruiksrecht(check: _Collector, creating: bool) -> None:
     value = check.data.get("indicatieGebruiksrecht")
-    if not _present(value):
+    if value in _ABSENT:
         check.cleaned["indicatie_gebruiksrecht"] = None
         return
     if isinstance(value, str):
@@ -297,16 +298,16 @@ def _check_gebruiksrecht(check: _Collector, creating: bool) -> None:
 
 def _nested(check: _Collector, name: str, parts: Iterable[str]) -> dict[str, Any] | None:
     value = check.data.get(name)
-    if not _present(value):
+    if value in _ABSENT:
         return None
     if not isinstance(value, Mapping):
         check.error(name, "invalid", "Must be an object.")
         return None
     filled = {part: value.get(part) for part in parts}
-    if not any(_present(item) for item in filled.values()):
+    if not any(item not in _ABSENT for item in filled.values()):
         return None
     for part, item in filled.items():
-        if not _present(item):
+        if item in _ABSENT:
             check.error(f"{name}.{part}", "required", f"Required when {name} is given.")
     return filled
 
@@ -317,7 +318,7 @@ def _check_ondertekening(check: _Collector) -> None:
     if filled is None:
         return
     soort = filled["soort"]
-    if _present(soort):
+    if soort not in _ABSENT:
         if soort in _ONDERTEKENING_SOORTEN:
             check.cleaned["ondertekening_soort"] = soort
         else:
@@ -331,12 +332,12 @@ def _check_integriteit(check: _Collector) -> None:
     if filled is None:
         return
     algoritme, waarde = filled["algoritme"], filled["waarde"]
-    if _present(algoritme):
+    if algoritme not in _ABSENT:
         if algoritme in _INTEGRITEIT_ALGORITMEN:
             check.cleaned["integriteit_algoritme"] = algoritme
         else:
             check.error("integriteit.algoritme", "invalid_choice", f"{algoritme!r} is unknown.")
-    if _present(waarde):
+    if waarde not in _ABSENT:
         if isinstance(waarde, str) and len(waarde) <= 128:
             check.cleaned["integriteit_waarde"] = waarde
         else:
@@ -346,7 +347,7 @@ def _check_integriteit(check: _Collector) -> None:
 
 def _check_trefwoorden(check: _Collector) -> None:
     value = check.data.get("trefwoorden")
-    if not _present(value):
+    if value in _ABSENT:
         check.cleaned["trefwoorden"] = []
         return
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -363,36 +364,49 @@ def taken_identificaties(
     """The (bronorganisatie, identificatie) pairs of `pairs` that documents already use."""
     if not pairs:
         return set()
-    query = EnkelvoudigInformatieObject.objects.filter(
-        identificatie__in={identificatie for _, identificatie in pairs}
+    identificaties = list({identificatie for _, identificatie in pairs})
+    found = _documents_where_in(
+        "identificatie", identificaties, ("bronorganisatie", "identificatie"), exclude_pk
     )
-    if exclude_pk is not None:
-        query = query.exclude(pk=exclude_pk)
-    found = set(query.values_list("bronorganisatie", "identificatie"))
-    return found & set(pairs)
+    return set(found) & set(pairs)
 
 
 def existing_uuids(uuids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """The uuids of `uuids` that documents already use.
+    """The uuids of `uuids` that documents already use."""
+    field = cast("models.Field[Any, Any]", EnkelvoudigInformatieObject._meta.get_field("uuid"))
+    connection = connections[DEFAULT_DB_ALIAS]
+    values = [field.get_db_prep_value(value, connection) for value in uuids]
+    return {field.to_python(row[0]) for row in _documents_where_in("uuid", values, ("uuid",))}
+
+
+def _documents_where_in(
+    name: str, values: list[Any], selected: tuple[str, ...], exclude_pk: int | None = None
+) -> list[tuple[Any, ...]]:
+    """The `selected` columns of the documents whose field `name` has one of `values`.
 
     In plain SQL: the ORM prepares each value of an IN list twice, which at an import's 500
-    uuids per batch was 7% of the worker's time.
+    values per batch was 7% of the worker's time.
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    field = cast("models.Field[Any, Any]", EnkelvoudigInformatieObject._meta.get_field("uuid"))
+    meta = EnkelvoudigInformatieObject._meta
     quote = connection.ops.quote_name
-    query = (
-        f"SELECT {quote(cast(str, field.column))} "
-        f"FROM {quote(EnkelvoudigInformatieObject._meta.db_table)} "
-        f"WHERE {quote(cast(str, field.column))} IN "
-    )
-    values = [field.get_db_prep_value(value, connection) for value in uuids]
-    found: set[uuid.UUID] = set()
+
+    def column(field_name: str) -> str:
+        model_field = cast("models.Field[Any, Any]", meta.get_field(field_name))
+        return quote(cast(str, model_field.column))
+
+    query = f"SELECT {', '.join(map(column, selected))} FROM {quote(meta.db_table)} WHERE "
+    params_after: list[Any] = []
+    if exclude_pk is not None:
+        query += f"{column('id')} <> %s AND "
+        params_after.append(exclude_pk)
+    found: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(values), _IN_LIST_SIZE):
             chunk = values[start : start + _IN_LIST_SIZE]
-            cursor.execute(f"{query}({', '.join(['%s'] * len(chunk))})", chunk)
-            found.update(field.to_python(row[0]) for row in cursor.fetchall())
+            in_list = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"{query}{column(name)} IN ({in_list})", [*params_after, *chunk])
+            found.extend(cursor.fetchall())
     return found
 
 

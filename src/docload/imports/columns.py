@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from docload.imports.errors import ImportProblem
 
@@ -57,8 +56,7 @@ _PLAIN = (
 )
 
 
-@dataclass(frozen=True)
-class RowInput:
+class RowInput(NamedTuple):
     """What one row asks for: document values (API names) plus import-only instructions."""
 
     document: dict[str, Any]
@@ -91,17 +89,28 @@ def flat_row_input(values: dict[str, Any]) -> RowInput:
     cell = cells.get
     document: dict[str, Any] = {name: cell(name) or None for name in _PLAIN}
     document["indicatieGebruiksrecht"] = cell("indicatieGebruiksrecht") or None
-    for nested, parts in (
-        ("ondertekening", ("soort", "datum")),
-        ("integriteit", ("algoritme", "waarde", "datum")),
-    ):
-        filled = {part: cell(f"{nested}.{part}") or None for part in parts}
+    for nested, parts in _NESTED:
+        filled = {part: cell(header) or None for part, header in parts}
         document[nested] = filled if any(filled.values()) else None
-    trefwoorden = cell("trefwoorden", "").replace('"', "")
-    document["trefwoorden"] = [word.strip() for word in trefwoorden.split(",") if word.strip()]
+    trefwoorden = cell("trefwoorden")
+    document["trefwoorden"] = (
+        [word.strip() for word in trefwoorden.replace('"', "").split(",") if word.strip()]
+        if trefwoorden
+        else []
+    )
     return RowInput(
         document=document,
         uuid=cell("uuid", ""),
         content_reference=cell("bestandspad", ""),
         zaak_uuid=cell("zaakUuid", ""),
     )
+
+
+# The nested objects, each part with its column: ("soort", "ondertekening.soort"), ...
+_NESTED = tuple(
+    (nested, tuple((part, f"{nested}.{part}") for part in parts))
+    for nested, parts in (
+        ("ondertekening", ("soort", "datum")),
+        ("integriteit", ("algoritme", "waarde", "datum")),
+    )
+)

@@ -18,6 +18,8 @@ copies. The outcome is exactly that of writing the batches one after the other:
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, wait
@@ -216,10 +218,10 @@ class _Inserter:
     """INSERTs rows given as {attname: value}, as many per statement as the database allows.
 
     What `bulk_create` does, at a fraction of its cost per row (it builds a model instance and
-    compiles each value): every value is prepared by its field's `get_db_prep_save`, except None
-    and those already of the column's plain Python type (`_plain_type`), which go to the database
-    as they are. Missing values take the field's default; `auto_now` fields the time of the
-    insert.
+    compiles each value): None and values already of the column's plain Python type
+    (`_plain_type`) go to the database as they are, others are prepared as their field's
+    `get_db_prep_save` would (`_preparer`). Missing values take the field's default; `auto_now`
+    fields the time of the insert.
     """
 
     def __init__(self, model: type[models.Model]) -> None:
@@ -266,11 +268,14 @@ class _Inserter:
         if _sets_now(model_field):
             return [model_field.get_db_prep_save(now, connection)] * len(rows)
         name = model_field.attname
-        values = [row[name] if name in row else model_field.get_default() for row in rows]
-        prepare = model_field.get_db_prep_save
+        if callable(model_field.default):
+            values = [row[name] if name in row else model_field.get_default() for row in rows]
+        else:
+            default = model_field.get_default()  # the same for every row: asked once
+            values = [row.get(name, default) for row in rows]
+        prepare = _preparer(model_field, connection)
         return [
-            value if value is None or type(value) is plain else prepare(value, connection)
-            for value in values
+            value if value is None or type(value) is plain else prepare(value) for value in values
         ]
 
     def _statement(self, connection: BaseDatabaseWrapper, rows: int) -> str:
@@ -291,6 +296,31 @@ def _plain_type(model_field: models.Field[Any, Any]) -> type | None:
     if isinstance(target, models.IntegerField):
         return int
     return None
+
+
+def _preparer(
+    model_field: models.Field[Any, Any], connection: BaseDatabaseWrapper
+) -> Callable[[Any], Any]:
+    """What `get_db_prep_save` does to a column's values that are neither None nor plain.
+
+    For the three kinds of value every row has (the uuid, dates, the trefwoorden list) the
+    backend's adapter is called directly, as `get_db_prep_save` ends up doing after three or
+    four calls of its own per value: with 31 columns a row, those calls were a tenth of an
+    import's time.
+    """
+    if isinstance(model_field, models.UUIDField):
+        if connection.features.has_native_uuid_field:
+            return _unchanged
+        return operator.attrgetter("hex")
+    if type(model_field) is models.DateField:
+        return connection.ops.adapt_datefield_value
+    if isinstance(model_field, models.JSONField):
+        return functools.partial(connection.ops.adapt_json_value, encoder=model_field.encoder)
+    return functools.partial(model_field.get_db_prep_save, connection=connection)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def _sets_now(model_field: models.Field[Any, Any]) -> bool:
