@@ -7,13 +7,11 @@ the engine asks for the record count once, then for batches of rows after the la
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class SourceRow:
+class SourceRow(NamedTuple):
     """One record. `number` counts the header as line 1, as Open Zaak's messages do."""
 
     number: int

@@ -43,7 +43,7 @@ class CsvSource:
             reader = csv.reader(text)
             header = next(reader, [])
             for number, record in enumerate(islice(reader, skip, None), start=skip + 2):
-                yield SourceRow(number=number, values=dict(zip(header, record, strict=False)))
+                yield SourceRow(number, dict(zip(header, record, strict=False)))
 
 
 def read_header(stream: IO[bytes]) -> list[str]:
