@@ -79,6 +79,18 @@ def test_valid_rows_import_with_content_and_links(base_dir: Path, document_type_
     assert link.object == f"{settings.ZAKEN_API_ROOT}zaken/{zaak}"
 
 
+def test_rows_without_uuid_get_uuid5_of_job_and_row_number(
+    base_dir: Path, document_type_url: str
+) -> None:
+    """Deterministic, so that a batch redone after a crash writes the same content keys."""
+    paths = write_files(base_dir, 3, size=10)
+    job = run(start_import([metadata_row(document_type_url, bestandspad=p) for p in paths]))
+
+    documents = EnkelvoudigInformatieObject.objects.all()
+    assert {d.uuid for d in documents} == {uuid.uuid5(job.uuid, str(n)) for n in (2, 3, 4)}
+    assert all(str(d.uuid) in d.content_key for d in documents)
+
+
 def test_bad_rows_are_reported_while_the_rest_of_their_batch_imports(
     base_dir: Path, data_dir: Path, document_type: InformatieObjectType, document_type_url: str
 ) -> None:

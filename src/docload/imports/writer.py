@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import operator
 import uuid
 from collections.abc import Callable, Iterable
@@ -66,6 +67,17 @@ class JobContext:
     copier: ContentCopier
     row_input: Callable[[dict[str, Any]], RowInput]
     document_types: DocumentTypes = field(default_factory=DocumentTypes)
+
+    def generated_uuid(self, row_number: int) -> uuid.UUID:
+        """The uuid of a row that has none: `uuid5(job uuid, row number)`, deterministic, so a
+        batch redone after a crash writes the same keys. Computed as `uuid.uuid5` does, with the
+        namespace's bytes taken once per job rather than once per row."""
+        digest = hashlib.sha1(self._namespace + str(row_number).encode()).digest()
+        return uuid.UUID(bytes=digest[:16], version=5)
+
+    @cached_property
+    def _namespace(self) -> bytes:
+        return self.job.uuid.bytes
 
 
 @dataclass
@@ -120,14 +132,18 @@ def _describe(errors: Iterable[FieldError]) -> str:
 
 def _prepare(context: JobContext, source: SourceRow) -> _Row:
     row_input = context.row_input(source.values)
-    # Generated uuids are deterministic, so a batch redone after a crash writes the same keys.
-    row = _Row(source, row_input, uuid.uuid5(context.job.uuid, str(source.number)))
-    if row.input.uuid:
-        try:
-            row.document_uuid = uuid.UUID(row.input.uuid)
-        except ValueError:
-            row.problem = f"uuid: {row.input.uuid!r} is not a valid UUID."
-            return row
+    try:
+        document_uuid = (
+            uuid.UUID(row_input.uuid) if row_input.uuid else context.generated_uuid(source.number)
+        )
+    except ValueError:
+        return _Row(
+            source,
+            row_input,
+            context.generated_uuid(source.number),
+            problem=f"uuid: {row_input.uuid!r} is not a valid UUID.",
+        )
+    row = _Row(source, row_input, document_uuid)
     if row.input.zaak_uuid:
         try:
             uuid.UUID(row.input.zaak_uuid)
@@ -135,7 +151,8 @@ def _prepare(context: JobContext, source: SourceRow) -> _Row:
             row.problem = f"zaakUuid: {row.input.zaak_uuid!r} is not a valid UUID."
             return row
     row.cleaned, errors = validate_document(row.input.document, context.document_types)
-    row.problem = _describe(errors)
+    if errors:
+        row.problem = _describe(errors)
     return row
 
 
