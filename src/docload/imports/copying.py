@@ -132,8 +132,7 @@ class SourceDirectories:
     def _directory(self, directory: str) -> int:
         descriptor = self._opened.get(directory)
         if descriptor is None:
-            flags = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
-            descriptor = self._opened[directory] = os.open(directory, flags)
+            descriptor = self._opened[directory] = os.open(directory, _DIRECTORY_FLAGS)
         return descriptor
 
 
@@ -143,6 +142,8 @@ def _outside(reference: str) -> str:
 
 # O_NONBLOCK: a FIFO must not hang the import; regular files ignore it.
 _READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+# A directory as a place to open files beneath (Linux: O_PATH, no read permission needed).
+_DIRECTORY_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 def _open_resolved(base: int, directory: str, relative: str) -> int:
@@ -181,7 +182,7 @@ def _load_openat2() -> Callable[[int, str, str], int] | None:
             return _open_resolved(base, directory, relative)
         raise OSError(code, os.strerror(code), relative)
 
-    root = os.open(os.sep, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    root = os.open(os.sep, _DIRECTORY_FLAGS)
     try:
         os.close(openat2(root, os.sep, "."))
     except OSError:
