@@ -4,9 +4,9 @@ Rows are validated with the registry's own rules, checked for uniqueness with se
 their content copied (by the job's copier, hashed in the same pass) under keys unique to each
 document, and then documents, links, row results and job counters commit in one transaction.
 
-Batches overlap one deep, so that the disk and the database work at the same time: while batch N
-commits, batch N+1's content is being copied, and batch N+2 is validated while N+1's content
-copies. The outcome is exactly that of writing the batches one after the other:
+Batches overlap one deep, so that the disk and the database work at the same time: batch N's
+content is flushed to disk while batch N+1 is validated, and N+1's content is copied while N
+commits. The outcome is exactly that of writing the batches one after the other:
 
 - N+1 is checked for uniqueness after N's content is copied, counting N's valid rows as
   existing documents (they are about to be), so its content never goes to a key N uses;
@@ -472,10 +472,10 @@ class BatchWriter:
 
     def write(self, source_rows: list[SourceRow]) -> None:
         """Take the next batch and start copying its content; commit the batch before it."""
-        batch = _Batch(source_rows, [_prepare(self.context, row) for row in source_rows])
         ahead = self._open[-1] if self._open else None
         if ahead is not None:
-            _settle(self.context, ahead)
+            _settle(self.context, ahead)  # its content is flushed while this batch is prepared
+        batch = _Batch(source_rows, [_prepare(self.context, row) for row in source_rows])
         _ask_database(batch)
         _mark_duplicates(batch, ahead)
         _start_copies(self.context, batch)
