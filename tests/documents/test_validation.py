@@ -83,6 +83,14 @@ def test_each_rule_refuses_with_its_code(
     assert expected in codes(document_type_url, **changes)
 
 
+@pytest.mark.parametrize("name", ["titel", "auteur", "identificatie", "beschrijving"])
+def test_a_refused_value_is_reported_once(document_type_url: str, name: str) -> None:
+    _, errors = validate_document(
+        valid_data(document_type_url, **{name: "x" * 1001}), DocumentTypes()
+    )
+    assert [(error.name, error.code) for error in errors] == [(name, "max_length")]
+
+
 def test_received_document_may_be_definitief(document_type_url: str) -> None:
     assert codes(document_type_url, status="definitief", ontvangstdatum="2024-03-02") == set()
 

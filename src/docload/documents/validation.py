@@ -42,7 +42,18 @@ MAX_LENGTHS = {
     "link": 200,
     "beschrijving": 1000,
 }
-_PLAIN_TEXT = ("identificatie", "titel", "auteur", "formaat", "bestandsnaam", "beschrijving")
+_PLAIN_TEXTS = tuple(
+    (name, MAX_LENGTHS.get(name))
+    for name in (
+        "identificatie",
+        "titel",
+        "auteur",
+        "formaat",
+        "bestandsnaam",
+        "beschrijving",
+        "verschijningsvorm",
+    )
+)
 _DATES = ("creatiedatum", "ontvangstdatum", "verzenddatum")
 _RECEIVED_FORBIDS = (Status.IN_BEWERKING, Status.TER_VASTSTELLING)
 # The choices' values, listed once (`Choices.values` builds a new list on every use).
@@ -127,12 +138,12 @@ _ABSENT: tuple[Any, ...] = (None, "", {})
 
 
 def _parse_date(value: Any) -> datetime.date:
+    if isinstance(value, str):  # first: every imported row has its dates as text
+        return datetime.date.fromisoformat(value.strip())
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    if isinstance(value, str):
-        return datetime.date.fromisoformat(value.strip())
     raise ValueError(value)
 
 
@@ -147,19 +158,19 @@ class _Collector:
     def error(self, name: str, code: str, reason: str) -> None:
         self.errors.append(FieldError(name, code, reason))
 
-    def text(self, name: str, field: str) -> None:
-        value = self.data.get(name)
-        if value in _ABSENT:
-            self.cleaned[field] = ""
-            return
-        if not isinstance(value, str):
-            self.error(name, "invalid", "Must be a string.")
-            return
-        limit = MAX_LENGTHS.get(name)
-        if limit is not None and len(value) > limit:
-            self.error(name, "max_length", f"At most {limit} characters (got {len(value)}).")
-            return
-        self.cleaned[field] = value
+    def texts(self, fields: Iterable[tuple[str, int | None]]) -> None:
+        """Text fields, each with its maximum length (or None), stored under their own name."""
+        data, cleaned = self.data, self.cleaned
+        for name, limit in fields:
+            value = data.get(name)
+            if value in _ABSENT:
+                cleaned[name] = ""
+            elif not isinstance(value, str):
+                self.error(name, "invalid", "Must be a string.")
+            elif limit is not None and len(value) > limit:
+                self.error(name, "max_length", f"At most {limit} characters (got {len(value)}).")
+            else:
+                cleaned[name] = value
 
     def choice(self, name: str, field: str, choices: Collection[str]) -> None:
         value = self.data.get(name)
@@ -193,10 +204,7 @@ def validate_document(
     for name in REQUIRED:
         if data.get(name) in _ABSENT:
             check.error(name, "required", "This field is required.")
-    for name in _PLAIN_TEXT:
-        check.text(name, name)
-    check.text("auteur", "auteur")
-    check.text("verschijningsvorm", "verschijningsvorm")
+    check.texts(_PLAIN_TEXTS)
 
     bronorganisatie = data.get("bronorganisatie")
     if bronorganisatie not in _ABSENT:
@@ -264,7 +272,7 @@ def _check_bestandsomvang(check: _Collector) -> None:
 
 
 def _check_link(check: _Collector) -> None:
-    check.text("link", "link")
+    check.texts([("link", MAX_LENGTHS["link"])])
     link = check.cleaned.get("link")
     if link:
         try:
