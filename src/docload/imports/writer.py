@@ -4,9 +4,9 @@ Rows are validated with the registry's own rules, checked for uniqueness with se
 their content copied (by the job's copier, hashed in the same pass) under keys unique to each
 document, and then documents, links, row results and job counters commit in one transaction.
 
-Batches overlap one deep, so that the disk and the database work at the same time: batch N's
-content is flushed to disk while batch N+1 is validated, and N+1's content is copied while N
-commits. The outcome is exactly that of writing the batches one after the other:
+Batches overlap, so that the disk, the copy processes and the database work at the same time:
+while batch N+2 is validated, N+1's content is copied and N's flushed to disk; then N commits. The
+outcome is exactly that of writing the batches one after the other:
 
 - N+1 is checked for uniqueness after N's content is copied, counting N's valid rows as
   existing documents (they are about to be), so its content never goes to a key N uses;
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from docload.documents.constants import ObjectType
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
-from docload.documents.storage import StoredContent, content_key, delete_content
+from docload.documents.storage import StoredContent, delete_content, imported_content_key
 from docload.documents.validation import (
     DocumentTypes,
     FieldError,
@@ -198,8 +198,9 @@ def _start_copies(context: JobContext, batch: _Batch) -> None:
     """Order the copies of valid rows' content not ordered yet, a few rows per task."""
     rows = [row for row in batch.rows if row.valid and row.input.content_reference]
     rows = [row for row in rows if not row.key]
+    job_hex = context.job.uuid.hex
     for row in rows:
-        row.key = content_key(row.document_uuid, context.job.uuid.hex)
+        row.key = imported_content_key(job_hex, row.source.number, row.document_uuid)
     for start in range(0, len(rows), _ROWS_PER_COPY_TASK):
         chunk = rows[start : start + _ROWS_PER_COPY_TASK]
         orders = [_copy_order(row) for row in chunk]
@@ -459,7 +460,8 @@ def _record_failed_batch(context: JobContext, source_rows: list[SourceRow], comm
 
 
 class BatchWriter:
-    """Writes a job's batches in order, one batch's content copying while the one before commits.
+    """Writes a job's batches in order, overlapping their stages: while a batch is prepared,
+    the one before it is being copied and the one before that flushed to disk.
 
     An invalid row never stops the others. After a fault, `discard()` leaves nothing of the
     batches that did not commit. Raises LeaseLost when another
@@ -468,29 +470,40 @@ class BatchWriter:
 
     def __init__(self, context: JobContext) -> None:
         self.context = context
-        self._open: list[_Batch] = []  # not committed yet, oldest first; at most two
+        # Not committed yet, oldest first: at most a settled batch (its content flushing) and a
+        # batch whose content is copying.
+        self._open: list[_Batch] = []
 
     def write(self, source_rows: list[SourceRow]) -> None:
-        """Take the next batch and start copying its content; commit the batch before it."""
-        ahead = self._open[-1] if self._open else None
-        if ahead is not None:
-            _settle(self.context, ahead)  # its content is flushed while this batch is prepared
+        """Take the next batch and start copying its content; commit the batch two before it."""
         batch = _Batch(source_rows, [_prepare(self.context, row) for row in source_rows])
+        self._advance()
+        ahead = self._open[-1] if self._open else None  # settled, not committed
         _ask_database(batch)
         _mark_duplicates(batch, ahead)
         _start_copies(self.context, batch)
         self._open.append(batch)
-        if ahead is not None:
-            committed = self._commit(ahead)
-            # Decide again as if `ahead` had been written before `batch` was checked.
-            _mark_duplicates(batch, ahead if committed else None)
-            _start_copies(self.context, batch)
 
     def finish(self) -> None:
-        """Commit the last batch."""
+        """Commit the batches still open."""
+        self._advance()
+        if self._open:
+            self._commit(self._open[-1])
+
+    def _advance(self) -> None:
+        """Commit the settled batch, if there is one; then settle the batch copying.
+
+        The settled batch's flush had the next batch's preparation to finish, and the copying
+        batch's copies that and the commit.
+        """
+        if len(self._open) == 2:
+            settled, copying = self._open
+            committed = self._commit(settled)
+            # Decide again as if `settled` had been written before `copying` was checked.
+            _mark_duplicates(copying, settled if committed else None)
+            _start_copies(self.context, copying)
         if self._open:
             _settle(self.context, self._open[-1])
-            self._commit(self._open[-1])
 
     def _commit(self, batch: _Batch) -> bool:
         committed = _commit(self.context, batch)
