@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularYAMLAPIView,
+)
 
 from docload.api.error_shapes import not_found, server_error
 
@@ -13,10 +17,14 @@ urlpatterns = [
     path("documenten/api/v1/", include("docload.documents.api.urls")),
     path(
         "documenten/api/v1/schema/openapi.yaml",
-        SpectacularAPIView.as_view(renderer_classes=None),
+        SpectacularYAMLAPIView.as_view(),
         name="schema-yaml",
     ),
-    path("documenten/api/v1/schema/openapi.json", SpectacularAPIView.as_view(), name="schema-json"),
+    path(
+        "documenten/api/v1/schema/openapi.json",
+        SpectacularJSONAPIView.as_view(),
+        name="schema-json",
+    ),
     path(
         "documenten/api/v1/schema/",
         SpectacularRedocView.as_view(url_name="schema-yaml"),
