@@ -67,7 +67,8 @@ def _django_step(step: str, args: list[str]) -> None:
 
     from docload.catalog.models import InformatieObjectType
     from docload.documents.storage import iter_chunks
-    from docload.imports.jobs import create_job, start_job, store_csv_source
+    from docload.imports.jobs import create_job, store_csv_source
+    from docload.imports.scheduling import start_job
 
     if step == "prepare":
         call_command("migrate", verbosity=0)

@@ -6,9 +6,10 @@ from typing import Any
 from django.conf import settings
 
 from docload.imports.columns import REQUIRED_HEADERS
-from docload.imports.jobs import create_job, start_job, store_csv_source
+from docload.imports.jobs import create_job, store_csv_source
 from docload.imports.models import Job
 from docload.imports.runner import run_job
+from docload.imports.scheduling import start_job
 from tests.factories import csv_text
 
 

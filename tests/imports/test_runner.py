@@ -9,8 +9,9 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from docload.documents.models import EnkelvoudigInformatieObject
-from docload.imports.jobs import acquire_lease, requeue_stalled_jobs, resume_job
+from docload.imports.jobs import acquire_lease
 from docload.imports.models import Job, RowResult
+from docload.imports.scheduling import requeue_stalled_jobs, resume_job
 from tests.conftest import run_worker
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import run, start_import

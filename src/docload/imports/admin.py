@@ -3,8 +3,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import resume_job
 from docload.imports.models import Job
+from docload.imports.scheduling import resume_job
 
 
 @admin.register(Job)

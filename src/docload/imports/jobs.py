@@ -1,4 +1,6 @@
-"""The job state machine: create, start, lease, finish, fail, resume, delete."""
+"""The job state machine: create, lease, finish, fail, delete, and what a job shows.
+
+Putting jobs on the task queue (start, resume, requeue) is `imports.scheduling`."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from docload.imports.sources.csv import read_header
 retention_due = Signal()
 
 
-def _lease_time() -> datetime.timedelta:
+def lease_time() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
@@ -60,29 +62,6 @@ def store_csv_source(job: Job, chunks: Iterable[bytes]) -> str:
     return key
 
 
-def start_job(
-    job: Job, source_key: str, content_source: dict[str, Any], *, enqueue: bool = True
-) -> None:
-    """Move a pending job to active with its stored source, and enqueue it after the commit.
-
-    `enqueue=False` is for a caller that runs the job itself (the `docload import` command).
-    """
-    from docload.imports.tasks import enqueue_job
-
-    updated = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
-        status=JobStatus.ACTIVE,
-        source_key=source_key,
-        content_source=content_source,
-        lease_owner="",
-        lease_expires=None,
-    )
-    if not updated:
-        raise ImportProblem("invalid-status", "The import is not pending.")
-    job.refresh_from_db()
-    if enqueue:
-        transaction.on_commit(lambda: enqueue_job(job.uuid))
-
-
 def acquire_lease(job_uuid: uuid.UUID, worker_id: str) -> Job | None:
     """Take the job for this worker when it is active and nobody holds a live lease."""
     now = timezone.now()
@@ -90,7 +69,7 @@ def acquire_lease(job_uuid: uuid.UUID, worker_id: str) -> Job | None:
         Job.objects.filter(uuid=job_uuid, status=JobStatus.ACTIVE)
         .filter(Q(lease_owner="") | Q(lease_expires__isnull=True) | Q(lease_expires__lt=now))
         .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
-        .update(lease_owner=worker_id, lease_expires=now + _lease_time())
+        .update(lease_owner=worker_id, lease_expires=now + lease_time())
     )
     if not taken:
         return None
@@ -129,46 +108,6 @@ def fail_job(job: Job, comment: str, unfinished_rows: Sequence[int] = ()) -> Non
             ],
             ignore_conflicts=True,
         )
-
-
-def resume_job(job: Job) -> None:
-    """Continue a job that stopped with `error` after its last committed batch."""
-    from docload.imports.tasks import enqueue_job
-
-    with transaction.atomic():
-        if job.status != JobStatus.ERROR:
-            raise ImportProblem("invalid-status", "Only an import with status error can resume.")
-        # Comments on rows of the failed batch go; those rows are done again.
-        RowResult.objects.filter(job=job, row_number__gt=job.processed + 1).delete()
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.ACTIVE,
-            comment="",
-            finished_on=None,
-            lease_owner="",
-            lease_expires=None,
-        )
-        transaction.on_commit(lambda: enqueue_job(job.uuid))
-
-
-def requeue_stalled_jobs() -> list[uuid.UUID]:
-    """Enqueue active jobs whose worker died (lease ran out) or that were never picked up."""
-    from docload.imports.tasks import enqueue_job
-
-    now = timezone.now()
-    stalled = list(
-        Job.objects.filter(status=JobStatus.ACTIVE, lease_expires__lt=now).values_list(
-            "uuid", flat=True
-        )
-    )
-    requeued = []
-    for job_uuid in stalled:
-        # Reserve the job for one lease period, so other sweepers do not queue it again.
-        if Job.objects.filter(uuid=job_uuid, lease_expires__lt=now).update(
-            lease_owner="", lease_expires=now + _lease_time()
-        ):
-            enqueue_job(job_uuid)
-            requeued.append(job_uuid)
-    return requeued
 
 
 def delete_job(job: Job) -> None:

@@ -26,17 +26,11 @@ from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import (
-    create_job,
-    delete_job,
-    job_status,
-    resume_job,
-    start_job,
-    store_csv_source,
-)
+from docload.imports.jobs import create_job, delete_job, job_status, store_csv_source
 from docload.imports.models import OPEN_STATUSES, Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import source_for
+from docload.imports.scheduling import resume_job, start_job
 from docload.imports.sources.csv import Utf8Check
 
 DIALECT = "openzaak"

@@ -52,8 +52,9 @@ from docload.dialects.uploads.serializers import (
 from docload.documents.storage import content_storage, iter_chunks
 from docload.imports.content import StagedFilesResolver
 from docload.imports.errors import ContentError, ImportProblem
-from docload.imports.jobs import create_job, start_job, store_csv_source
+from docload.imports.jobs import create_job, store_csv_source
 from docload.imports.models import Job
+from docload.imports.scheduling import start_job
 from docload.imports.staging import delete_staged_file, free_staging_bytes, receive_file
 
 DIALECT = "uploads"

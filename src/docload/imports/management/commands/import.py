@@ -11,10 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from docload.documents.storage import iter_chunks
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import create_job, start_job, store_csv_source
+from docload.imports.jobs import create_job, store_csv_source
 from docload.imports.models import Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import run_job, source_for
+from docload.imports.scheduling import start_job
 from docload.imports.tasks import worker_id
 
 

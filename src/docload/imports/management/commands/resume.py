@@ -4,8 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import resume_job
 from docload.imports.models import Job
+from docload.imports.scheduling import resume_job
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from docload.imports.jobs import delete_expired_jobs, requeue_stalled_jobs
+from docload.imports.jobs import delete_expired_jobs
+from docload.imports.scheduling import requeue_stalled_jobs
 from docload.imports.tasks import worker_id
 
 _DAY = 24 * 3600

@@ -1,0 +1,74 @@
+"""Jobs onto the task queue: start a pending job, resume a failed one, requeue stalled ones.
+
+Apart from `imports.jobs` so that the state machine never imports the tasks that run it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from docload.imports.errors import ImportProblem
+from docload.imports.jobs import lease_time
+from docload.imports.models import Job, JobStatus, RowResult
+from docload.imports.tasks import enqueue_job
+
+
+def start_job(
+    job: Job, source_key: str, content_source: dict[str, Any], *, enqueue: bool = True
+) -> None:
+    """Move a pending job to active with its stored source, and enqueue it after the commit.
+
+    `enqueue=False` is for a caller that runs the job itself (the `docload import` command).
+    """
+    updated = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
+        status=JobStatus.ACTIVE,
+        source_key=source_key,
+        content_source=content_source,
+        lease_owner="",
+        lease_expires=None,
+    )
+    if not updated:
+        raise ImportProblem("invalid-status", "The import is not pending.")
+    job.refresh_from_db()
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_job(job.uuid))
+
+
+def resume_job(job: Job) -> None:
+    """Continue a job that stopped with `error` after its last committed batch."""
+    with transaction.atomic():
+        if job.status != JobStatus.ERROR:
+            raise ImportProblem("invalid-status", "Only an import with status error can resume.")
+        # Comments on rows of the failed batch go; those rows are done again.
+        RowResult.objects.filter(job=job, row_number__gt=job.processed + 1).delete()
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.ACTIVE,
+            comment="",
+            finished_on=None,
+            lease_owner="",
+            lease_expires=None,
+        )
+        transaction.on_commit(lambda: enqueue_job(job.uuid))
+
+
+def requeue_stalled_jobs() -> list[uuid.UUID]:
+    """Enqueue active jobs whose worker died (lease ran out) or that were never picked up."""
+    now = timezone.now()
+    stalled = list(
+        Job.objects.filter(status=JobStatus.ACTIVE, lease_expires__lt=now).values_list(
+            "uuid", flat=True
+        )
+    )
+    requeued = []
+    for job_uuid in stalled:
+        # Reserve the job for one lease period, so other sweepers do not queue it again.
+        if Job.objects.filter(uuid=job_uuid, lease_expires__lt=now).update(
+            lease_owner="", lease_expires=now + lease_time()
+        ):
+            enqueue_job(job_uuid)
+            requeued.append(job_uuid)
+    return requeued
