@@ -196,6 +196,8 @@ IMPORT_RETENTION_DAYS = _env_int("IMPORT_RETENTION_DAYS", 7)
 # Upload definitions: staged files of a definition unchanged this long are removed; uploads
 # with these extensions are refused.
 UPLOAD_ABANDONED_DAYS = _env_int("UPLOAD_ABANDONED_DAYS", 7)
+# A definition embeds at most this many fileDefinitions; `…/files` pages through all of them.
+UPLOAD_EMBEDDED_FILES = _env_int("UPLOAD_EMBEDDED_FILES", 100)
 UPLOAD_BLOCKED_EXTENSIONS = [
     "." + extension.lower().lstrip(".")
     for extension in _env_list("UPLOAD_BLOCKED_EXTENSIONS")

@@ -54,7 +54,8 @@ class UploadDefinition(models.Model):
     def _derived_status(self) -> str:
         if self.status == DefinitionStatus.COMPLETED:
             return self.status  # processing started: the files no longer decide
-        statuses = set(self.files.values_list("status", flat=True))
+        # At most four rows, from the (definition, status) index: a definition may hold 1M files.
+        statuses = set(self.files.values_list("status", flat=True).order_by().distinct())
         if not statuses or statuses == {FileStatus.NEW}:
             return DefinitionStatus.NEW
         if statuses == {FileStatus.UPLOADED}:
@@ -62,6 +63,13 @@ class UploadDefinition(models.Model):
         if statuses == {FileStatus.ERROR}:
             return DefinitionStatus.ERROR
         return DefinitionStatus.IN_PROGRESS
+
+    def file_counts(self) -> dict[str, int]:
+        """How many files the definition has in each status (every status, zeros included)."""
+        counts = dict(
+            self.files.order_by().values_list("status").annotate(count=models.Count("pk"))
+        )
+        return {status: counts.get(status, 0) for status in FileStatus.values}
 
     def import_is_running(self) -> bool:
         if self.meta_job_execution_id is None:
@@ -115,6 +123,7 @@ class FileDefinition(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["upload_definition", "status"])]
         constraints = [
             # A file is staged under its name in the definition's area, and `bestandspad` names
             # it so: names are unique per definition.
@@ -133,8 +142,11 @@ class FileDefinition(models.Model):
 
 
 def files_with_bytes() -> Prefetch[str, FileDefinitionQuerySet, str]:
-    """Prefetches definitions' files with the facts of their staged bytes (see `with_bytes`)."""
-    return Prefetch("files", queryset=FileDefinition.objects.with_bytes())
+    # Sliced prefetches need their own attribute: the definition's `embedded_files`.
+    """Prefetches definitions' first `UPLOAD_EMBEDDED_FILES` files with the facts of their
+    staged bytes (see `with_bytes`): a response embeds no more, whatever a definition holds."""
+    embedded = FileDefinition.objects.with_bytes()[: settings.UPLOAD_EMBEDDED_FILES]
+    return Prefetch("files", queryset=embedded, to_attr="embedded_files")
 
 
 def expired_definitions(now: datetime.datetime) -> models.QuerySet[UploadDefinition]:

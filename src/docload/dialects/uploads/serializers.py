@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from django.urls import reverse
@@ -69,6 +70,17 @@ class FileDefinitionSerializer(serializers.Serializer[FileDefinition]):
         return file.staged_sha256 or ""
 
 
+def unique_names(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The files, unless a name occurs twice among them (counted once: a call may add 100k)."""
+    counts = Counter(file["name"] for file in files)
+    duplicates = sorted(name for name, count in counts.items() if count > 1)
+    if duplicates:
+        raise serializers.ValidationError(
+            f"File names must be unique in a definition: {', '.join(duplicates)}.", code="unique"
+        )
+    return files
+
+
 class _MetadataSerializer(serializers.Serializer[UploadDefinition]):
     createdDate = serializers.DateTimeField(source="create_date")
     createdByUserId = serializers.CharField(source="created_by_user_id")
@@ -86,7 +98,16 @@ class UploadDefinitionSerializer(serializers.Serializer[UploadDefinition]):
     )
     status = serializers.ChoiceField(choices=DefinitionStatus.choices, read_only=True)
     createDate = serializers.DateTimeField(source="create_date", read_only=True)
-    fileDefinitions = FileDefinitionSerializer(many=True, source="files")
+    fileDefinitions = FileDefinitionSerializer(
+        many=True,
+        source="embedded_files",
+        help_text="The first files, at most `UPLOAD_EMBEDDED_FILES` (100) of them: all of a small "
+        "definition, as FOLIO does; page through every file with `GET …/{id}/files`.",
+    )
+    totalFiles = serializers.SerializerMethodField(help_text="How many files the definition has.")
+    fileStatusCounts = serializers.SerializerMethodField(
+        help_text="How many files are in each status (NEW, UPLOADING, UPLOADED, ERROR)."
+    )
     metadata = _MetadataSerializer(source="*", read_only=True)
     importStatus = serializers.SerializerMethodField(
         help_text="The import's status as the Import API shows it, with its status and report "
@@ -94,14 +115,19 @@ class UploadDefinitionSerializer(serializers.Serializer[UploadDefinition]):
     )
 
     def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        names = [file["name"] for file in files]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise serializers.ValidationError(
-                f"File names must be unique in a definition: {', '.join(duplicates)}.",
-                code="unique",
-            )
-        return files
+        return unique_names(files)
+
+    def to_representation(self, definition: UploadDefinition) -> dict[str, Any]:
+        self._counts = definition.file_counts()  # one query serves both count fields
+        return dict(super().to_representation(definition))
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_totalFiles(self, definition: UploadDefinition) -> int:
+        return sum(self._counts.values())
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_fileStatusCounts(self, definition: UploadDefinition) -> dict[str, int]:
+        return self._counts
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_importStatus(self, definition: UploadDefinition) -> dict[str, Any] | None:
@@ -140,6 +166,25 @@ class _FileExtensionSerializer(serializers.Serializer[Any]):
 class FileExtensionsSerializer(serializers.Serializer[Any]):
     fileExtensions = _FileExtensionSerializer(many=True)
     totalRecords = serializers.IntegerField()
+
+
+class FileDefinitionListSerializer(serializers.Serializer[Any]):
+    fileDefinitions = FileDefinitionSerializer(many=True)
+    totalRecords = serializers.IntegerField()
+
+
+class NewFilesSerializer(serializers.Serializer[Any]):
+    """Files to add: one `{"name"}` as FOLIO sends it, or many as `{"fileDefinitions": [...]}`."""
+
+    fileDefinitions = FileDefinitionSerializer(many=True, allow_empty=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and "fileDefinitions" not in data:
+            data = {"fileDefinitions": [data]}
+        return super().to_internal_value(data)
+
+    def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return unique_names(files)
 
 
 class UploadDefinitionListSerializer(serializers.Serializer[Any]):

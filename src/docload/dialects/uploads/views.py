@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
-from docload.dialects.uploads.cql import QueryError, parse_query
+from docload.dialects.uploads.cql import Query, QueryError, parse_query
 from docload.dialects.uploads.errors import (
     FolioErrors,
     exception_handler,
@@ -36,6 +36,8 @@ from docload.dialects.uploads.models import (
     files_with_bytes,
 )
 from docload.dialects.uploads.rules import (
+    MANIFEST_NAME,
+    METADATA_EXTENSIONS,
     SUPPORTED_METADATA,
     extension_rules,
     is_blocked,
@@ -43,8 +45,10 @@ from docload.dialects.uploads.rules import (
 )
 from docload.dialects.uploads.serializers import (
     ErrorsSerializer,
+    FileDefinitionListSerializer,
     FileDefinitionSerializer,
     FileExtensionsSerializer,
+    NewFilesSerializer,
     ProcessFilesSerializer,
     UploadDefinitionListSerializer,
     UploadDefinitionSerializer,
@@ -77,6 +81,12 @@ _QUERY_FIELDS = {
     "status": lambda value: Q(status=value),
     "metaJobExecutionId": _uuid_match("meta_job_execution_id"),
 }
+_FILE_QUERY_FIELDS = {
+    "id": _uuid_match("uuid"),
+    "name": lambda value: Q(name=value),
+    "status": lambda value: Q(status=value),
+}
+_FILE_SORT_FIELDS = {"id": "uuid", "name": "name", "status": "status", "createDate": "create_date"}
 _SORT_FIELDS = {
     "id": "uuid",
     "status": "status",
@@ -134,6 +144,19 @@ def _page_parameter(request: Request, name: str, default: int) -> int:
     return value
 
 
+def _query(
+    request: Request, fields: dict[str, Callable[[str], Q]], sort_fields: dict[str, str]
+) -> Query:
+    """The request's CQL `query` (all records when absent), or 422."""
+    text = request.query_params.get("query", "").strip()
+    try:
+        return parse_query(text or "cql.allRecords=1", fields, sort_fields)
+    except QueryError as exc:
+        raise FolioErrors.one(
+            422, f"Invalid query: {exc}", "invalid-query", {"query": text}
+        ) from exc
+
+
 class UploadsView(APIView):
     permission_classes = [HasAllAuthorizations]
 
@@ -184,13 +207,7 @@ class UploadDefinitionsView(UploadsView):
         """Upload definitions matching the query, a page at a time."""
         offset = _page_parameter(request, "offset", 0)
         limit = _page_parameter(request, "limit", 10)
-        text = request.query_params.get("query", "").strip()
-        try:
-            query = parse_query(text or "cql.allRecords=1", _QUERY_FIELDS, _SORT_FIELDS)
-        except QueryError as exc:
-            raise FolioErrors.one(
-                422, f"Invalid query: {exc}", "invalid-query", {"query": text}
-            ) from exc
+        query = _query(request, _QUERY_FIELDS, _SORT_FIELDS)
         definitions = UploadDefinition.objects.filter(query.where).order_by(*query.order_by, "pk")
         page = definitions.prefetch_related(files_with_bytes())[offset : offset + limit]
         found = [
@@ -209,7 +226,7 @@ class UploadDefinitionsView(UploadsView):
         """Announce the files to upload; each must then be uploaded to its own URL."""
         serializer = UploadDefinitionSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        files = serializer.validated_data["files"]
+        files = serializer.validated_data["embedded_files"]
         _check_new_files(files)
         user_id = _user_id(request)
         now = timezone.now()
@@ -287,31 +304,78 @@ class UploadDefinitionView(UploadsView):
 
 class FilesView(UploadsView):
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "query", str, description="CQL on id, name, status, e.g. `status==UPLOADED`."
+            ),
+            OpenApiParameter("offset", int, description="Default 0."),
+            OpenApiParameter("limit", int, description="Default 100."),
+        ],
+        responses={200: FileDefinitionListSerializer, 404: _ERRORS, 422: _ERRORS},
+        operation_id="listFileDefinitions",
+        tags=_TAGS,
+    )
+    def get(self, request: Request, definition_id: uuid.UUID) -> Response:
+        """A docload extension: the definition's files, a page at a time, in the order added."""
+        definition = self.definition(definition_id)
+        query = _query(request, _FILE_QUERY_FIELDS, _FILE_SORT_FIELDS)
+        offset, limit = (
+            _page_parameter(request, "offset", 0),
+            _page_parameter(request, "limit", 100),
+        )
+        files = definition.files.filter(query.where).order_by(*query.order_by, "pk")
+        page = files.with_bytes().select_related("upload_definition")[offset : offset + limit]
+        found = FileDefinitionSerializer(page, many=True).data  # type: ignore[arg-type]
+        return Response({"fileDefinitions": found, "totalRecords": files.count()})
+
+    @extend_schema(
         request=FileDefinitionSerializer,
         responses={201: UploadDefinitionSerializer, 404: _ERRORS, 409: _ERRORS, 422: _ERRORS},
         operation_id="addFileDefinition",
+        description='Add one file `{"name": …}` as FOLIO does, or many at once '
+        '`{"fileDefinitions": [{"name": …}, …]}` (a docload extension).',
         tags=_TAGS,
     )
     def post(self, request: Request, definition_id: uuid.UUID) -> Response:
-        """Add a file to the definition."""
+        """Add files to the definition."""
         self.definition(definition_id)
-        serializer = FileDefinitionSerializer(data=request.data)
+        serializer = NewFilesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        file = serializer.validated_data
-        _check_new_files([file])
-        with transaction.atomic():
-            definition = self.definition(definition_id, lock=True)
-            _refuse_after_processing(definition)
-            if definition.files.filter(name=file["name"]).exists():
-                raise FolioErrors.one(
-                    422,
-                    "File names must be unique in a definition.",
-                    "unique",
-                    {"name": file["name"]},
+        files = serializer.validated_data["fileDefinitions"]
+        _check_new_files(files)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                definition = self.definition(definition_id, lock=True)
+                _refuse_after_processing(definition)
+                FileDefinition.objects.bulk_create(
+                    (
+                        FileDefinition(upload_definition=definition, create_date=now, **file)
+                        for file in files
+                    ),
+                    batch_size=1000,
                 )
-            FileDefinition.objects.create(upload_definition=definition, **file)
-            definition.save_change(_user_id(request))
+                definition.save_change(_user_id(request))
+        except IntegrityError:
+            taken = _names_taken(definition, [file["name"] for file in files])
+            raise FolioErrors.one(
+                422,
+                "File names must be unique in a definition.",
+                "unique",
+                {"name": ", ".join(taken)},
+            ) from None
         return self.definition_response(definition, status.HTTP_201_CREATED)
+
+
+def _names_taken(definition: UploadDefinition, names: list[str]) -> list[str]:
+    """The first few of `names` that the definition already has, asked a thousand at a time."""
+    taken: list[str] = []
+    for start in range(0, len(names), 1000):
+        chunk = names[start : start + 1000]
+        taken += definition.files.filter(name__in=chunk).values_list("name", flat=True)[:10]
+        if len(taken) >= 10:
+            break
+    return sorted(taken)[:10]
 
 
 class FileView(UploadsView):
@@ -429,18 +493,21 @@ class ProcessFilesView(UploadsView):
                 422, "uploadDefinition.id differs from the one in the path.", "invalid"
             )
         _refuse_after_processing(definition)
-        files = list(definition.files.all())
-        waiting = [file.name for file in files if file.status != FileStatus.UPLOADED]
-        if not files or waiting:
+        # Counted and named by queries: a definition may hold a million files.
+        waiting = definition.files.exclude(status=FileStatus.UPLOADED).values_list(
+            "name", flat=True
+        )
+        if not definition.files.exists() or waiting.exists():
             message = (
-                f"These files are not uploaded: {', '.join(waiting)}."
-                if waiting
+                f"These files are not uploaded: {', '.join(waiting[:20])}"
+                f"{' …' if waiting[20:21].exists() else ''}."
+                if waiting.exists()
                 else "The definition has no files."
             )
             raise FolioErrors.one(400, message, "files-not-uploaded")
         user_id = _user_id(request)
         try:
-            _start_import(definition, files, user_id)
+            _start_import(definition, user_id)
         except ImportProblem as exc:
             with transaction.atomic():
                 locked = self.definition(definition_id, lock=True)
@@ -450,8 +517,12 @@ class ProcessFilesView(UploadsView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _metadata_file(files: list[FileDefinition]) -> FileDefinition:
-    candidates = [file for file in files if metadata_format(file.name)]
+def _metadata_file(definition: UploadDefinition) -> FileDefinition:
+    named = Q(name__iexact=MANIFEST_NAME)
+    for extension in METADATA_EXTENSIONS:
+        named |= Q(name__iendswith=extension)
+    # At most a few: a definition with many metadata files is refused below anyway.
+    candidates = [f for f in definition.files.filter(named)[:10] if metadata_format(f.name)]
     if len(candidates) != 1:
         names = ", ".join(file.name for file in candidates) or "none"
         raise ImportProblem(
@@ -468,12 +539,12 @@ def _metadata_file(files: list[FileDefinition]) -> FileDefinition:
     return metadata
 
 
-def _start_import(definition: UploadDefinition, files: list[FileDefinition], user_id: str) -> None:
+def _start_import(definition: UploadDefinition, user_id: str) -> None:
     """Copy the metadata file to a new job, check it, and start the job on the staged files.
 
     Raises ImportProblem when the metadata file cannot be used.
     """
-    metadata = _metadata_file(files)
+    metadata = _metadata_file(definition)
     staged = StagedFilesResolver(definition.uuid)
     job = create_job(DIALECT)
     key = ""
