@@ -32,6 +32,14 @@ def files_page(api: APIClient, definition_id: str, **params: Any) -> dict[str, A
     return dict(response.json())
 
 
+def upload_by_id(api: APIClient, definition_id: str, file_id: str, content: bytes) -> Any:
+    """Upload to a file found by paging, not among the embedded ones."""
+    url = f"{BASE}/{definition_id}/files/{file_id}"
+    return api.generic(
+        "POST", url, content, "application/octet-stream", CONTENT_LENGTH=str(len(content))
+    )
+
+
 def test_a_small_definition_embeds_every_file_as_folio_does(api: APIClient) -> None:
     definition = create(api, "metadata.csv", "a.pdf")
     assert [f["name"] for f in definition["fileDefinitions"]] == ["metadata.csv", "a.pdf"]
@@ -64,13 +72,7 @@ def test_files_page_with_offset_limit_and_status_query(api: APIClient) -> None:
 
     by_name = {f["name"]: f for f in every["fileDefinitions"]}
     for name in ("doc-002.bin", "doc-007.bin"):
-        response = api.generic(
-            "POST",
-            f"{BASE}/{definition['id']}/files/{by_name[name]['id']}",
-            b"bytes",
-            "application/octet-stream",
-            CONTENT_LENGTH="5",
-        )
+        response = upload_by_id(api, definition["id"], by_name[name]["id"], b"bytes")
         assert response.status_code == 200
     done = files_page(api, definition["id"], query="status==UPLOADED")
     assert [f["name"] for f in done["fileDefinitions"]] == ["doc-002.bin", "doc-007.bin"]
@@ -130,14 +132,7 @@ def test_a_definition_with_more_files_than_embedded_is_processed_whole(
     every = files_page(api, definition["id"])["fileDefinitions"]
     for file in every:
         content = contents.get(file["name"]) or csv_text(rows).encode()
-        response = api.generic(
-            "POST",
-            f"{BASE}/{definition['id']}/files/{file['id']}",
-            content,
-            "application/octet-stream",
-            CONTENT_LENGTH=str(len(content)),
-        )
-        assert response.status_code == 200
+        assert upload_by_id(api, definition["id"], file["id"], content).status_code == 200
     assert process(api, definition["id"]).status_code == 204
     run_worker()
     job = Job.objects.get(uuid=api.get(f"{BASE}/{definition['id']}").json()["metaJobExecutionId"])
