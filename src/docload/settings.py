@@ -203,8 +203,9 @@ UPLOAD_BLOCKED_EXTENSIONS = [
     for extension in _env_list("UPLOAD_BLOCKED_EXTENSIONS")
     or [".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll"]
 ]
-# A worker renews its lease on a job every batch; a job whose lease ran out is taken over.
-IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 120)
+# A worker renews its lease on a job every batch and every third of a lease (a heartbeat); a job
+# whose lease ran out is taken over, so a killed worker's import continues after about this long.
+IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 30)
 # Content copying: processes when storage and sources are local files, threads otherwise (S3).
 IMPORT_COPY_PROCESSES = _env_int("IMPORT_COPY_PROCESSES", 2)
 IMPORT_CONTENT_THREADS = _env_int("IMPORT_CONTENT_THREADS", 4)

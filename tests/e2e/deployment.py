@@ -39,6 +39,7 @@ class Deployment:
         self.env = {**os.environ, "DOCLOAD_DATA_DIR": str(data_dir), **env}
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.logs: dict[int, Path] = {}  # pid: where its output goes
         self.docload("migrate", "--no-input")
         self.docload("devsetup")
         self.token = self.docload("token", "--client-id", "docload-dev").strip()
@@ -52,18 +53,23 @@ class Deployment:
         return done.stdout
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
-        with open(self.data_dir / f"{args[0]}-{len(self.processes)}.log", "wb") as log:
+        path = self.data_dir / f"{args[0]}-{len(self.processes)}.log"
+        with open(path, "wb") as log:
             process = subprocess.Popen([DOCLOAD, *args], env=self.env, stdout=log, stderr=log)
         self.processes.append(process)
+        self.logs[process.pid] = path
         return process
 
-    def serve(self, worker: bool = True) -> None:
-        self.start("serve", "--port", str(self.port), *([] if worker else ["--no-worker"]))
+    def serve(self, worker: bool = True, *options: str) -> subprocess.Popen[bytes]:
+        """Start `docload serve` (with `options`) and return once it accepts connections."""
+        process = self.start(
+            "serve", "--port", str(self.port), *([] if worker else ["--no-worker"]), *options
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
+                    return process
             except OSError:
                 time.sleep(0.2)
         raise AssertionError("the server did not start")

@@ -80,6 +80,22 @@ def acquire_lease(job_uuid: uuid.UUID, worker_id: str) -> Job | None:
     return job
 
 
+def renew_lease(job: Job, worker_id: str) -> bool:
+    """Extend this worker's lease by a lease time; False when it no longer holds it."""
+    return bool(
+        Job.objects.filter(pk=job.pk, status=JobStatus.ACTIVE, lease_owner=worker_id).update(
+            lease_expires=timezone.now() + lease_time()
+        )
+    )
+
+
+def release_lease(job: Job, worker_id: str) -> None:
+    """Hand the job back, still active: the next sweep (`requeue_stalled_jobs`) queues it."""
+    Job.objects.filter(pk=job.pk, status=JobStatus.ACTIVE, lease_owner=worker_id).update(
+        lease_owner="", lease_expires=timezone.now()
+    )
+
+
 def finish_job(job: Job, worker_id: str) -> None:
     Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
         status=JobStatus.FINISHED, finished_on=timezone.now(), lease_owner="", lease_expires=None

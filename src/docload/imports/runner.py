@@ -15,7 +15,8 @@ from django.db import DatabaseError, connection
 from docload.imports.columns import flat_row_input
 from docload.imports.content import resolver_for
 from docload.imports.copiers import copier_for
-from docload.imports.jobs import acquire_lease, fail_job, finish_job
+from docload.imports.jobs import acquire_lease, fail_job, finish_job, release_lease
+from docload.imports.lease import heartbeat, stop_requested
 from docload.imports.models import Job
 from docload.imports.sources import Source, batches
 from docload.imports.sources.csv import CsvSource
@@ -36,22 +37,31 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
     """Run the job to its end, unless another worker holds it.
 
     Resumes after the last committed batch: the job's `processed` counter and its row results
-    commit together, so it says exactly how many leading rows are done.
+    commit together, so it says exactly how many leading rows are done. When `stop_requested`
+    is set, stops after the batches in flight commit and releases the lease, the job still
+    active, so that the next worker continues it at once.
     """
     job = acquire_lease(job_uuid, worker_id)
     if job is None:
         return
     source = source_for(job)
     writer: BatchWriter | None = None
+    stopped = False
     try:
         if job.total is None:
             job.total = source.count()
             Job.objects.filter(pk=job.pk).update(total=job.total)
-        with _bulk_writing(), copier_for(resolver_for(job.content_source)) as copier:
+        with (
+            heartbeat(job, worker_id),
+            _bulk_writing(),
+            copier_for(resolver_for(job.content_source)) as copier,
+        ):
             writer = BatchWriter(
                 JobContext(job=job, worker_id=worker_id, copier=copier, row_input=flat_row_input)
             )
             for batch in batches(source, job.batch_size, skip=job.processed):
+                if stopped := stop_requested.is_set():
+                    break
                 writer.write(batch)
             writer.finish()
     except LeaseLost:
@@ -66,6 +76,10 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
     except Exception as exc:
         logger.exception("Import %s stopped", job.uuid)
         _fail(job, f"Unexpected error: {exc!r}", writer)
+        return
+    if stopped:
+        release_lease(job, worker_id)
+        logger.info("Import %s stopped on request; the next worker continues it", job.uuid)
         return
     finish_job(job, worker_id)
 

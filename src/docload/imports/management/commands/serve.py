@@ -1,21 +1,24 @@
-import signal
-import subprocess
 import sys
-import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from docload.imports.supervisor import Child, Supervisor
+
 
 class Command(BaseCommand):
-    help = "Serve the API with gunicorn and run a task worker beside it, until Ctrl-C."
+    help = (
+        "Serve the API with gunicorn and run task workers beside it, restarting any that dies, "
+        "until Ctrl-C or SIGTERM."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+        parser.add_argument("--task-workers", type=int, default=1, help="task worker processes")
         parser.add_argument("--no-worker", action="store_true", help="serve only")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,31 +30,15 @@ class Command(BaseCommand):
             "--worker-class", "gthread", "--threads", "4",
             "--timeout", "120", "--graceful-timeout", "10",
         ]  # fmt: skip
-        processes = [subprocess.Popen(server)]
+        children = [Child("gunicorn", server)]
         if not options["no_worker"]:
-            processes.append(subprocess.Popen([sys.executable, "-m", "docload.cli", "worker"]))
+            children += [
+                Child(f"task worker {number}", [sys.executable, "-m", "docload.cli", "worker"])
+                for number in range(1, options["task_workers"] + 1)
+            ]
         self.stdout.write(
-            f"Serving on http://{options['host']}:{options['port']}/ "
-            f"(data in {settings.DATA_DIR}); Ctrl-C stops."
+            f"Serving on http://{options['host']}:{options['port']}/ with "
+            f"{len(children) - 1} task worker(s) (data in {settings.DATA_DIR}); Ctrl-C stops."
         )
-        stopping = False
-
-        def stop(signum: int, frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(process.poll() is None for process in processes):
-            time.sleep(0.2)
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        failed = [process.returncode for process in processes if process.returncode not in (0, -15)]
-        if failed and not stopping:
-            sys.exit(1)
+        self.stdout.flush()
+        Supervisor(children).run()
