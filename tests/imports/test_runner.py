@@ -141,6 +141,16 @@ def test_constraint_violation_fails_its_batch_and_the_import_goes_on(
     assert stored_files(data_dir) == {d.content_key for d in documents}
 
 
+def test_a_job_whose_task_was_lost_before_any_lease_is_queued_again(
+    base_dir: Path, settings, document_type_url: str
+) -> None:
+    settings.IMPORT_LEASE_SECONDS = 0  # what a worker holding no lease leaves after its lease
+    paths = write_files(base_dir, 3)
+    job = start_import([metadata_row(document_type_url, bestandspad=p) for p in paths])
+    # Started, but no worker ever leased it (its task died with the worker that claimed it).
+    assert requeue_stalled_jobs() == [job.uuid]
+
+
 def test_a_dead_workers_job_is_taken_over_after_its_lease(
     base_dir: Path, settings, document_type_url: str
 ) -> None:

@@ -5,6 +5,7 @@ Apart from `imports.jobs` so that the state machine never imports the tasks that
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -29,7 +30,7 @@ def start_job(
         source_key=source_key,
         content_source=content_source,
         lease_owner="",
-        lease_expires=None,
+        lease_expires=_unclaimed_until(),
     )
     if not updated:
         raise ImportProblem("invalid-status", "The import is not pending.")
@@ -50,9 +51,15 @@ def resume_job(job: Job) -> None:
             comment="",
             finished_on=None,
             lease_owner="",
-            lease_expires=None,
+            lease_expires=_unclaimed_until(),
         )
         transaction.on_commit(lambda: enqueue_job(job.uuid))
+
+
+def _unclaimed_until() -> datetime.datetime:
+    """An unowned lease on a queued job: if no worker has taken it by then (its task was lost
+    with a worker that died before taking the lease), the sweep queues it again."""
+    return timezone.now() + lease_time()
 
 
 def requeue_stalled_jobs() -> list[uuid.UUID]:
