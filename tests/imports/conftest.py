@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 
 from docload.imports.columns import REQUIRED_HEADERS
+from docload.imports.content import BaseDirectoryResolver
+from docload.imports.copiers import ProcessCopier, ThreadCopier, copier_for
 from docload.imports.jobs import create_job, store_csv_source
-from docload.imports.models import Job
+from docload.imports.models import Job, RowResult
 from docload.imports.runner import run_job
 from docload.imports.scheduling import start_job
 from tests.factories import csv_text
@@ -31,3 +36,30 @@ def run(job: Job, worker: str = "test-worker") -> Job:
     run_job(job.uuid, worker)
     job.refresh_from_db()
     return job
+
+
+def outcomes(job: Job) -> dict[int, tuple[bool, str]]:
+    """Each row's (imported, comment), by row number."""
+    return {r.row_number: (r.imported, r.comment) for r in RowResult.objects.filter(job=job)}
+
+
+class ThroughStorageApi(FileSystemStorage):
+    """Files on disk that docload does not write itself: content goes through Django's storage
+    API, in copy threads, as it does for S3."""
+
+
+@pytest.fixture(params=[ProcessCopier, ThreadCopier])
+def both_copiers(request: pytest.FixtureRequest, settings: Any, base_dir: Path) -> Any:
+    """Runs a test with both copiers: processes for local files, threads otherwise.
+
+    A module uses it for all its tests with `pytest.mark.usefixtures("both_copiers")`.
+    """
+    if request.param is ThreadCopier:
+        default = settings.STORAGES["default"]
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**default, "BACKEND": f"{__name__}.ThroughStorageApi"},
+        }
+    with copier_for(BaseDirectoryResolver(base_dir)) as chosen:
+        assert type(chosen) is request.param
+    return request.param

@@ -12,13 +12,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from docload.documents.identifiers import allocate_identificaties, taken_identificaties
 from docload.documents.models import EnkelvoudigInformatieObject
 from docload.documents.storage import StoredContent, content_key, delete_content, store_content
-from docload.documents.validation import (
-    FieldError,
-    allocate_identificaties,
-    taken_identificaties,
-)
+from docload.documents.validation import FieldError
 
 _BASE64_CHUNK = 4 * 256 * 1024  # a multiple of 4 characters decodes on its own
 

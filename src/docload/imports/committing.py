@@ -1,0 +1,139 @@
+"""Committing a batch, the unit of work: its documents, zaak links, row results and the job's
+counters in one transaction, which also renews the worker's lease on the job."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from docload.documents.constants import ObjectType
+from docload.documents.identifiers import allocate_identificaties
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.storage import delete_content
+from docload.imports.batch import Batch, JobContext, Row
+from docload.imports.inserting import Inserter
+from docload.imports.models import Job, RowResult
+from docload.imports.sources import SourceRow
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over; this one must stop without writing."""
+
+
+_documents = Inserter(EnkelvoudigInformatieObject)
+_results = Inserter(RowResult)
+
+
+def commit_batch(context: JobContext, batch: Batch) -> bool:
+    """Write the batch's documents, links, results and counters in one transaction.
+
+    A constraint violation fails the whole batch (its rows are recorded as not imported, its
+    content removed) and returns False; the import goes on.
+    """
+    job = context.job
+    valid = batch.valid_rows()
+    try:
+        with transaction.atomic():
+            without_id = [row for row in valid if not row.cleaned.get("identificatie")]
+            generated = allocate_identificaties(len(without_id), timezone.now().year)
+            for row, identificatie in zip(without_id, generated, strict=True):
+                row.cleaned["identificatie"] = identificatie
+            _documents.insert(_document_values(job, row) for row in valid)
+            _link_zaken(valid)
+            record_results(
+                job,
+                context.worker_id,
+                [
+                    {
+                        "job_id": job.pk,
+                        "row_number": row.source.number,
+                        "imported": row.valid,
+                        "comment": row.comment,
+                        "document_uuid": row.document_uuid if row.valid else None,
+                        "identificatie": row.cleaned["identificatie"] if row.valid else "",
+                    }
+                    for row in batch.rows
+                ],
+            )
+            if batch.flushed is not None:
+                batch.flushed.result()  # the content is on disk before its rows commit
+    except IntegrityError as exc:
+        delete_content(batch.content_keys())
+        for row in batch.rows:
+            row.content = None
+        _record_failed_batch(context, batch.source_rows, f"Batch not imported: {exc}")
+        return False
+    return True
+
+
+def _document_values(job: Job, row: Row) -> dict[str, Any]:
+    values = {
+        **row.cleaned,
+        "uuid": row.document_uuid,
+        "import_job_id": job.pk,
+        "informatieobjecttype_id": row.cleaned["informatieobjecttype"].pk,
+    }
+    del values["informatieobjecttype"]
+    if row.content is not None:
+        values["content_key"] = row.content.key
+        values["bestandsomvang"] = row.content.size
+    return values
+
+
+def _link_zaken(rows: list[Row]) -> None:
+    linked = [row for row in rows if row.input.zaak_uuid]
+    if not linked:
+        return
+    stored = dict(
+        EnkelvoudigInformatieObject.objects.filter(
+            uuid__in=[row.document_uuid for row in linked]
+        ).values_list("uuid", "pk")
+    )
+    ObjectInformatieObject.objects.bulk_create(
+        ObjectInformatieObject(
+            informatieobject_id=stored[row.document_uuid],
+            object=f"{settings.ZAKEN_API_ROOT}zaken/{row.input.zaak_uuid}",
+            object_type=ObjectType.ZAAK,
+        )
+        for row in linked
+    )
+
+
+def record_results(job: Job, worker_id: str, results: list[dict[str, Any]]) -> None:
+    """Store row results ({RowResult attname: value}) and add them to the job's counters,
+    renewing the worker's lease.
+
+    Must run inside the batch's transaction. Raises LeaseLost when another worker has the job.
+    """
+    _results.insert(results)
+    succeeded = sum(1 for result in results if result["imported"])
+    updated = Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
+        processed=F("processed") + len(results),
+        succeeded=F("succeeded") + succeeded,
+        invalid=F("invalid") + len(results) - succeeded,
+        lease_expires=timezone.now() + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS),
+    )
+    if not updated:
+        raise LeaseLost(f"{worker_id} no longer holds the lease on {job.uuid}")
+
+
+def _record_failed_batch(context: JobContext, source_rows: list[SourceRow], comment: str) -> None:
+    with transaction.atomic():
+        record_results(
+            context.job,
+            context.worker_id,
+            [
+                {
+                    "job_id": context.job.pk,
+                    "row_number": row.number,
+                    "imported": False,
+                    "comment": comment,
+                }
+                for row in source_rows
+            ],
+        )
