@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from docload.imports.models import OPEN_STATUSES, Job, JobStatus, StagedFile
@@ -40,6 +41,9 @@ class UploadDefinition(models.Model):
     created_by_user_id = models.CharField(max_length=255, blank=True)
     updated_date = models.DateTimeField(default=timezone.now, db_index=True)
     updated_by_user_id = models.CharField(max_length=255, blank=True)
+
+    # Set by `embed_files()` only.
+    embedded_files: list[FileDefinition]
 
     def __str__(self) -> str:
         return f"upload definition {self.uuid} ({self.status})"
@@ -141,12 +145,16 @@ class FileDefinition(models.Model):
         self.delete()
 
 
-def files_with_bytes() -> Prefetch[str, FileDefinitionQuerySet, str]:
-    # Sliced prefetches need their own attribute: the definition's `embedded_files`.
-    """Prefetches definitions' first `UPLOAD_EMBEDDED_FILES` files with the facts of their
-    staged bytes (see `with_bytes`): a response embeds no more, whatever a definition holds."""
-    embedded = FileDefinition.objects.with_bytes()[: settings.UPLOAD_EMBEDDED_FILES]
-    return Prefetch("files", queryset=embedded, to_attr="embedded_files")
+def embed_files(definitions: Iterable[UploadDefinition]) -> None:
+    """Set each definition's `embedded_files`: its first `UPLOAD_EMBEDDED_FILES` files with the
+    facts of their staged bytes (see `with_bytes`), whatever it holds.
+
+    One LIMIT query per definition: a sliced prefetch would number every file of the definition
+    (a window function, with the staged-bytes subqueries on each) to keep the first hundred.
+    """
+    for definition in definitions:
+        files = FileDefinition.objects.filter(upload_definition=definition).with_bytes()
+        definition.embedded_files = list(files[: settings.UPLOAD_EMBEDDED_FILES])
 
 
 def expired_definitions(now: datetime.datetime) -> models.QuerySet[UploadDefinition]:

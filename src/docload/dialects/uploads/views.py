@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +33,7 @@ from docload.dialects.uploads.models import (
     FileDefinition,
     FileStatus,
     UploadDefinition,
-    files_with_bytes,
+    embed_files,
 )
 from docload.dialects.uploads.rules import (
     MANIFEST_NAME,
@@ -182,7 +182,7 @@ class UploadsView(APIView):
     def definition_response(
         self, definition: UploadDefinition, code: int = status.HTTP_200_OK
     ) -> Response:
-        prefetch_related_objects([definition], files_with_bytes())
+        embed_files([definition])
         serializer = UploadDefinitionSerializer(definition, context={"request": self.request})
         return Response(serializer.data, status=code)
 
@@ -209,7 +209,8 @@ class UploadDefinitionsView(UploadsView):
         limit = _page_parameter(request, "limit", 10)
         query = _query(request, _QUERY_FIELDS, _SORT_FIELDS)
         definitions = UploadDefinition.objects.filter(query.where).order_by(*query.order_by, "pk")
-        page = definitions.prefetch_related(files_with_bytes())[offset : offset + limit]
+        page = list(definitions[offset : offset + limit])
+        embed_files(page)
         found = [
             UploadDefinitionSerializer(definition, context={"request": request}).data
             for definition in page
