@@ -58,8 +58,7 @@ class UploadDefinition(models.Model):
     def _derived_status(self) -> str:
         if self.status == DefinitionStatus.COMPLETED:
             return self.status  # processing started: the files no longer decide
-        # At most four rows, from the (definition, status) index: a definition may hold 1M files.
-        statuses = set(self.files.values_list("status", flat=True).order_by().distinct())
+        statuses = {status for status, count in self.file_counts().items() if count}
         if not statuses or statuses == {FileStatus.NEW}:
             return DefinitionStatus.NEW
         if statuses == {FileStatus.UPLOADED}:
@@ -69,7 +68,10 @@ class UploadDefinition(models.Model):
         return DefinitionStatus.IN_PROGRESS
 
     def file_counts(self) -> dict[str, int]:
-        """How many files the definition has in each status (every status, zeros included)."""
+        """How many files the definition has in each status (every status, zeros included).
+
+        One GROUP BY on the (definition, status) index: a definition may hold a million files.
+        """
         counts = dict(
             self.files.order_by().values_list("status").annotate(count=models.Count("pk"))
         )

@@ -494,18 +494,17 @@ class ProcessFilesView(UploadsView):
                 422, "uploadDefinition.id differs from the one in the path.", "invalid"
             )
         _refuse_after_processing(definition)
-        # Counted and named by queries: a definition may hold a million files.
+        # Named by one query, at most 21 of them: a definition may hold a million files.
         waiting = definition.files.exclude(status=FileStatus.UPLOADED).values_list(
             "name", flat=True
         )
-        if not definition.files.exists() or waiting.exists():
-            message = (
-                f"These files are not uploaded: {', '.join(waiting[:20])}"
-                f"{' …' if waiting[20:21].exists() else ''}."
-                if waiting.exists()
-                else "The definition has no files."
-            )
+        first_waiting = list(waiting[:21])
+        if first_waiting:
+            more = " …" if len(first_waiting) > 20 else ""
+            message = f"These files are not uploaded: {', '.join(first_waiting[:20])}{more}."
             raise FolioErrors.one(400, message, "files-not-uploaded")
+        if not definition.files.exists():
+            raise FolioErrors.one(400, "The definition has no files.", "files-not-uploaded")
         user_id = _user_id(request)
         try:
             _start_import(definition, user_id)
