@@ -203,6 +203,12 @@ UPLOAD_BLOCKED_EXTENSIONS = [
     for extension in _env_list("UPLOAD_BLOCKED_EXTENSIONS")
     or [".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll"]
 ]
+# Content archives (.zip, .tar, .tar.gz, .tgz) uploaded to staging are unpacked as they arrive,
+# refused beyond these many members, these many unpacked bytes, or this ratio of unpacked bytes
+# to the archive's own size (zip bombs).
+DOCLOAD_ARCHIVE_MAX_MEMBERS = _env_int("DOCLOAD_ARCHIVE_MAX_MEMBERS", 100_000)
+DOCLOAD_ARCHIVE_MAX_BYTES = _env_int("DOCLOAD_ARCHIVE_MAX_BYTES", 64 * 1024**3)
+DOCLOAD_ARCHIVE_MAX_RATIO = _env_int("DOCLOAD_ARCHIVE_MAX_RATIO", 100)
 # A worker renews its lease on a job every batch and every third of a lease (a heartbeat); a job
 # whose lease ran out is taken over, so a killed worker's import continues after about this long.
 IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 30)

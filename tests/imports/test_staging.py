@@ -16,17 +16,11 @@ from django.core.files.storage import InMemoryStorage, storages
 from django.db import transaction
 
 from docload.documents.storage import store_content
+from docload.imports.areas import StagingRefused, delete_area, delete_file
 from docload.imports.content import StagedFilesResolver, resolver_for
 from docload.imports.errors import ContentError
-from docload.imports.models import StagedFile
-from docload.imports.staging import (
-    area_prefix,
-    delete_area,
-    delete_staged_file,
-    free_staging_bytes,
-    receive_file,
-    staging_path,
-)
+from docload.imports.models import FileStatus, StagedFile, StagingArea
+from docload.imports.staging import area_prefix, free_staging_bytes, receive_file, staging_path
 
 pytestmark = pytest.mark.django_db
 AREA = uuid.UUID("0f4a8b6e-2d3c-4e5f-8a9b-1c2d3e4f5a6b")
@@ -73,8 +67,15 @@ def staged_names(data_dir: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
+def announce(name: str, area: uuid.UUID = AREA) -> StagedFile:
+    staging_area, _ = StagingArea.objects.get_or_create(uuid=area, defaults={"dialect": "test"})
+    return StagedFile.objects.get_or_create(area=staging_area, name=name)[0]
+
+
 def stage(name: str, content: bytes, area: uuid.UUID = AREA) -> StagedFile:
-    return receive_file(area, name, [content]).place()
+    file = announce(name, area)
+    receive_file(area, [content]).place(file)
+    return file
 
 
 def test_keys_are_under_the_area_and_never_contain_the_name() -> None:
@@ -87,15 +88,18 @@ def test_keys_are_under_the_area_and_never_contain_the_name() -> None:
 def test_received_bytes_wait_under_a_temporary_key_until_placed(data_dir: Path) -> None:
     parts = [os.urandom(1000), os.urandom(5000)]
 
-    received = receive_file(AREA, "a.pdf", iter(parts))
+    file = announce("a.pdf")
+    received = receive_file(AREA, iter(parts))
 
     assert (received.size, received.sha256) == (6000, hashlib.sha256(b"".join(parts)).hexdigest())
-    assert not StagedFile.objects.exists()
+    assert not StagedFile.objects.exclude(key="").exists()
     assert not storages["default"].exists(received.key)
     assert staged_names(data_dir) == [staging_path(received.temporary_key)]
-    staged = received.place()
-    assert (staged.area, staged.name, staged.key) == (AREA, "a.pdf", received.key)
+    received.place(file)
+    staged = StagedFile.objects.get()
+    assert (staged.area_id, staged.name, staged.key) == (AREA, "a.pdf", received.key)
     assert (staged.size, staged.sha256) == (received.size, received.sha256)
+    assert (staged.status, staged.uploaded_on is not None) == (FileStatus.UPLOADED, True)
     assert stored(staged.key) == b"".join(parts)
     assert staged_names(data_dir) == [staging_path(staged.key)]
 
@@ -117,7 +121,7 @@ def test_a_failing_stream_leaves_nothing_and_keeps_the_staged_file(data_dir: Pat
     staged = stage("a.txt", b"complete")
 
     with pytest.raises(Broken):
-        receive_file(AREA, "a.txt", chunks_then_fail(b"partial", b"bytes"))
+        receive_file(AREA, chunks_then_fail(b"partial", b"bytes"))
 
     assert StagedFile.objects.get().sha256 == staged.sha256
     assert stored(staged.key) == b"complete"
@@ -125,19 +129,21 @@ def test_a_failing_stream_leaves_nothing_and_keeps_the_staged_file(data_dir: Pat
 
 
 def test_discard_leaves_nothing_even_after_a_placement_that_rolled_back(data_dir: Path) -> None:
-    received = receive_file(AREA, "a.txt", [b"x"])
+    file = announce("a.txt")
+    received = receive_file(AREA, [b"x"])
     with pytest.raises(Broken), transaction.atomic():
-        received.place()
+        received.place(file)
         raise Broken()
     received.discard()
-    assert not StagedFile.objects.exists()
+    assert StagedFile.objects.get().key == ""
     assert staged_names(data_dir) == []
 
 
 @pytest.mark.usefixtures("remote_storage")
 def test_without_a_local_disk_placing_copies() -> None:
-    received = receive_file(AREA, "a.txt", [b"in ", b"memory"])
-    staged = received.place()
+    staged = announce("a.txt")
+    received = receive_file(AREA, [b"in ", b"memory"])
+    received.place(staged)
     assert stored(staged.key) == b"in memory"
     assert not storages["default"].exists(received.temporary_key)
     assert free_staging_bytes() is None
@@ -150,9 +156,10 @@ def test_deleting_a_staged_file_removes_its_row_then_its_bytes(
     gone = stage("a.txt", b"a")
 
     with on_commit():
-        delete_staged_file(AREA, "a.txt")
+        delete_file("test", AREA, gone.uuid, "someone")
         assert storages["default"].exists(gone.key)  # until the transaction commits
-        delete_staged_file(AREA, "never-staged.txt")
+    with pytest.raises(StagingRefused, match="no file"):
+        delete_file("test", AREA, gone.uuid, "someone")
 
     assert list(StagedFile.objects.values_list("name", flat=True)) == ["b.txt"]
     assert staged_names(data_dir) == [staging_path(kept.key)]
@@ -167,9 +174,10 @@ def test_deleting_an_area_removes_its_rows_bytes_and_unfinished_uploads(
     other = stage("a.txt", b"other area", area=OTHER_AREA)
 
     with on_commit():
-        delete_area(AREA)
+        delete_area("test", AREA)
         assert len(staged_names(data_dir)) == 4  # until the transaction commits
-        delete_area(uuid.uuid4())  # nothing staged there
+    with pytest.raises(StagingRefused, match="No staging area"):
+        delete_area("test", AREA)
 
     assert list(StagedFile.objects.values_list("area", flat=True)) == [OTHER_AREA]
     assert staged_names(data_dir) == [staging_path(other.key)]
@@ -181,7 +189,7 @@ def test_deleting_an_area_without_a_local_disk(on_commit: Callable[[], Any]) -> 
     gone = stage("a.txt", b"a")
     other = stage("a.txt", b"b", area=OTHER_AREA)
     with on_commit():
-        delete_area(AREA)
+        delete_area("test", AREA)
     storage = storages["default"]
     assert (storage.exists(gone.key), storage.exists(other.key)) == (False, True)
 
@@ -216,6 +224,7 @@ def test_the_staged_resolver_looks_each_name_up_when_opened(
 )
 def test_the_staged_resolver_refuses_names_not_staged_in_its_area(reference: str) -> None:
     stage("a.pdf", b"x")
+    announce("b.pdf")  # announced, never uploaded
     stage("other-area.pdf", b"y", area=OTHER_AREA)
     with pytest.raises(ContentError, match="not the name of an uploaded file"):
         StagedFilesResolver(AREA).open(reference)

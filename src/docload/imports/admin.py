@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from docload.imports.errors import ImportProblem
-from docload.imports.models import Job
+from docload.imports.models import Job, StagedFile, StagingArea
 from docload.imports.scheduling import resume_job
+from docload.imports.staging import staging_path
 
 
 @admin.register(Job)
@@ -30,3 +31,44 @@ class JobAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{job.uuid}: {problem.message}", messages.WARNING)
             else:
                 self.message_user(request, f"{job.uuid}: resumed")
+
+
+class _ReadOnly:
+    """Staged files change through their dialect's API, which keeps rows and bytes in step."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class StagedFileInline(_ReadOnly, admin.TabularInline):
+    model = StagedFile
+    fk_name = "area"
+    fields = ("name", "status", "size", "sha256", "uploaded_on", "source_path", "archive")
+    readonly_fields = fields
+
+    @admin.display(description="source path")
+    def source_path(self, file: StagedFile) -> str:
+        return staging_path(file.key) if file.key else ""
+
+
+@admin.register(StagingArea)
+class StagingAreaAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = (
+        "uuid", "dialect", "status", "file_count", "job_uuid", "created_on", "updated_on",
+    )  # fmt: skip
+    list_filter = ("dialect", "status")
+    search_fields = ("uuid", "job_uuid")
+    inlines = [StagedFileInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StagingArea]:
+        return super().get_queryset(request).annotate(file_count=Count("files"))
+
+    @admin.display(description="files", ordering="file_count")
+    def file_count(self, area: StagingArea) -> int:
+        return area.file_count  # type: ignore[attr-defined]

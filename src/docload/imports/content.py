@@ -65,7 +65,8 @@ class BaseDirectoryResolver:
 
 
 class StagedFilesResolver:
-    """Files staged in one area, named by their name; no other name is ever opened.
+    """Files staged in one area, named by their name (an archive's members by their paths in
+    it); no other name is ever opened, nor a file whose bytes are not complete.
 
     References are looked up when they are opened or located, so memory stays flat however many
     files the area holds.
@@ -93,9 +94,9 @@ class StagedFilesResolver:
         """One query for all references."""
         location = os.path.realpath(storages["default"].path(""))
         keys = dict(
-            StagedFile.objects.filter(area=self.area, name__in=set(references)).values_list(
-                "name", "key"
-            )
+            StagedFile.objects.filter(area__uuid=self.area, name__in=set(references))
+            .exclude(key="")
+            .values_list("name", "key")
         )
         return [
             (location, keys[reference]) if reference in keys else _not_uploaded(reference)
@@ -114,7 +115,7 @@ def _staged_key_and_size(area: uuid.UUID, name: str) -> tuple[str, int] | None:
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {quote('key')}, {quote('size')} FROM {quote(StagedFile._meta.db_table)} "
-        f"WHERE {quote('area')} = %s AND {quote('name')} = %s"
+        f"WHERE {quote('area')} = %s AND {quote('name')} = %s AND {quote('key')} <> ''"
     )
     area_field = cast("models.Field[Any, Any]", StagedFile._meta.get_field("area"))
     with connection.cursor() as cursor:

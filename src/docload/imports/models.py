@@ -1,9 +1,10 @@
-"""Import jobs and the durable outcome of every row."""
+"""Import jobs, the durable outcome of every row, and the files staged for imports."""
 
 import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class JobStatus(models.TextChoices):
@@ -77,28 +78,81 @@ class RowResult(models.Model):
         return f"row {self.row_number}: {'imported' if self.imported else 'not imported'}"
 
 
-class StagedFile(models.Model):
-    """Bytes uploaded ahead of an import, named by `name` within their `area`.
+class AreaStatus(models.TextChoices):
+    NEW = "NEW"  # nothing uploaded yet
+    IN_PROGRESS = "IN_PROGRESS"  # some files uploaded
+    LOADED = "LOADED"  # every file uploaded
+    COMPLETED = "COMPLETED"  # handed to an import: the files no longer change
+    ERROR = "ERROR"  # every file failed, or the import could not start
 
-    An area is whatever one dialect stages files for (an upload definition's id, say). The bytes
-    live in the content storage under `key`, which the engine chooses; `imports.staging` creates,
-    replaces and deletes rows and bytes together.
+
+class FileStatus(models.TextChoices):
+    NEW = "NEW"  # announced, not uploaded
+    UPLOADING = "UPLOADING"
+    UPLOADED = "UPLOADED"
+    ERROR = "ERROR"  # the upload failed or was refused; the file holds no bytes
+
+
+class StagingArea(models.Model):
+    """Named files staged by one dialect (an upload definition, say), then imported together."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dialect = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, choices=AreaStatus.choices, default=AreaStatus.NEW)
+    # The import's uuid. Not a foreign key: the job has its own retention and deletion.
+    job_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    created_on = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=255, blank=True)
+    updated_on = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_by = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.dialect} staging area {self.uuid} ({self.status})"
+
+
+class StagedFile(models.Model):
+    """A file of an area, named by `name` there, as announced and then uploaded.
+
+    The bytes live in the content storage under `key`, which the engine chooses and which is
+    blank until they are complete; `imports.staging` changes rows and bytes together. The
+    members of an archive are files of its area too, named by their paths inside it, with
+    `archive` naming the upload they came from.
     """
 
-    area = models.UUIDField()
-    name = models.CharField(max_length=255)
-    key = models.CharField(max_length=300)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_on = models.DateTimeField(auto_now_add=True)
-    # When the current bytes were placed: a re-upload replaces them.
-    updated_on = models.DateTimeField(auto_now=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The column holds the area's uuid: content sources and staged keys name areas by it.
+    area = models.ForeignKey(
+        StagingArea,
+        to_field="uuid",
+        db_column="area",
+        on_delete=models.CASCADE,
+        related_name="files",
+        db_index=False,  # the unique (area, name) index serves lookups by area
+    )
+    name = models.CharField(max_length=1024)
+    status = models.CharField(max_length=20, choices=FileStatus.choices, default=FileStatus.NEW)
+    declared_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="in KB")
+    client_key = models.CharField(max_length=255, blank=True, help_text="the client's own key")
+    # Members are deleted first, explicitly (`imports.staging.delete_members`): with no cascade
+    # Django deletes an area's million files in one statement instead of collecting them.
+    archive = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="members"
+    )
+    key = models.CharField(max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True, help_text="bytes stored")
+    sha256 = models.CharField(max_length=64, blank=True)
+    # The latest upload started; an older one still streaming may not place its bytes.
+    upload_token = models.UUIDField(null=True, blank=True)
+    created_on = models.DateTimeField(default=timezone.now)
+    uploaded_on = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["area", "archive", "status"])]
         constraints = [
-            # Also the index every lookup by area, or by area and name, uses.
+            # `bestandspad` names a staged file by its name: one file per name in an area.
             models.UniqueConstraint(fields=["area", "name"], name="one_staged_file_per_name")
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.size} bytes, area {self.area})"
+        return f"{self.name} ({self.status}, area {self.area_id})"

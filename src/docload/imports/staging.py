@@ -1,12 +1,13 @@
 """Staged files: bytes uploaded over HTTP and kept until an import reads them.
 
-Each one is a `StagedFile` row (area, name, key, size, sha256) plus its bytes in the content
-storage, under `staging/<area>/`. This module changes rows and bytes together:
+A staged file's row (`StagedFile`) names its bytes in the content storage, under
+`staging/<area>/`. This module changes rows and bytes together:
 
 - bytes arrive under a temporary key and are placed under a key of their own only once all of
   them arrived, so a key a row names never holds a partial upload;
 - placing again replaces the file: the row names the new key, the old bytes go once that commits;
-- deleting removes the rows at once and the bytes once the transaction commits.
+- deleting removes the rows at once and the bytes once the transaction commits;
+- an archive's members are stored one by one and recorded together, or not at all.
 
 A name is never part of a key, so any name is safe to stage.
 """
@@ -21,12 +22,15 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 from django.core.files.storage import storages
 from django.db import transaction
+from django.utils.timezone import now
 
 from docload.documents.storage import copy_content, delete_content, make_durable, store_content
-from docload.imports.models import StagedFile
+from docload.imports.archives import members
+from docload.imports.models import FileStatus, StagedFile
 
 STAGING_ROOT = "staging"
 _PARTIAL = ".partial"
@@ -44,35 +48,33 @@ def staging_path(key: str) -> str:
 
 @dataclass(frozen=True)
 class ReceivedFile:
-    """A file's bytes, complete, waiting under a temporary key to become `name` in `area`."""
+    """A file's bytes, complete, waiting under a temporary key to become a staged file's."""
 
-    area: uuid.UUID
-    name: str
     key: str
     temporary_key: str
     size: int
     sha256: str
 
-    def place(self) -> StagedFile:
-        """Record the bytes as the area's file `name`, replacing an earlier one, and move them
-        to their key.
+    def place(self, file: StagedFile, keep_bytes: bool = True) -> None:
+        """Make the bytes `file`'s, replacing earlier ones, and move them to their key.
 
         Call it in the transaction that commits the caller's own changes: the replaced bytes are
-        removed once it commits, and `discard()` cleans up if it rolls back.
+        removed once it commits, and `discard()` cleans up if it rolls back. Without
+        `keep_bytes` (an unpacked archive) the file records their size and digest only.
         """
-        with transaction.atomic():
-            staged, created = StagedFile.objects.select_for_update().get_or_create(
-                area=self.area,
-                name=self.name,
-                defaults={"key": self.key, "size": self.size, "sha256": self.sha256},
-            )
-            if not created:
-                replaced = staged.key
-                staged.key, staged.size, staged.sha256 = self.key, self.size, self.sha256
-                staged.save()
-                transaction.on_commit(lambda: delete_content([replaced]))
+        replaced = file.key
+        file.key = self.key if keep_bytes else ""
+        file.size, file.sha256 = self.size, self.sha256
+        file.status, file.upload_token, file.uploaded_on = FileStatus.UPLOADED, None, now()
+        file.save(update_fields=["key", "size", "sha256", "status", "upload_token", "uploaded_on"])
+        delete_on_commit([replaced])
+        if keep_bytes:
             self._move()
-        return staged
+        else:
+            delete_on_commit([self.temporary_key])
+
+    def open(self) -> IO[bytes]:
+        return cast("IO[bytes]", storages["default"].open(self.temporary_key, "rb"))
 
     def _move(self) -> None:
         storage = storages["default"]
@@ -92,37 +94,104 @@ class ReceivedFile:
         delete_content([self.temporary_key, self.key])
 
 
-def receive_file(area: uuid.UUID, name: str, chunks: Iterable[bytes]) -> ReceivedFile:
+def receive_file(area: uuid.UUID, chunks: Iterable[bytes]) -> ReceivedFile:
     """Store `chunks` under a temporary key in `area`, with their size and sha256.
 
     Streams: one chunk at a time is in memory. When `chunks` raises, the temporary bytes are
     removed and the exception goes on. Nothing staged changes until `place()`.
     """
-    key = posixpath.join(area_prefix(area), uuid.uuid4().hex)
+    key = _new_key(area)
     temporary_key = key + _PARTIAL
     try:
         stored = store_content(temporary_key, chunks, ["sha_256"])
     except BaseException:
         delete_content([temporary_key])
         raise
-    return ReceivedFile(area, name, key, temporary_key, stored.size, stored.digests["sha_256"])
+    return ReceivedFile(key, temporary_key, stored.size, stored.digests["sha_256"])
 
 
-def delete_staged_file(area: uuid.UUID, name: str) -> None:
-    """Delete the area's file `name`, if staged; its bytes go once the transaction commits."""
-    staged = StagedFile.objects.filter(area=area, name=name).first()
-    if staged is None:
-        return
-    staged.delete()
-    transaction.on_commit(lambda: delete_content([staged.key]))
+@dataclass(frozen=True)
+class UnpackedMember:
+    name: str
+    key: str
+    size: int
+    sha256: str
 
 
-def delete_area(area: uuid.UUID) -> None:
-    """Delete every file staged in `area`; the bytes, and any unfinished upload's, go once the
-    transaction commits."""
-    StagedFile.objects.filter(area=area).delete()  # one DELETE: nothing refers to staged files
+def unpack_archive(area: uuid.UUID, archive: ReceivedFile, name: str) -> list[UnpackedMember]:
+    """Store every member of the received archive `name` under a key of its own in `area`.
+
+    Nothing of a refused or failed archive stays: the members stored so far are removed and the
+    exception (`ArchiveRefused` for a bad archive) goes on. The members' rows are the caller's:
+    `place_members()`.
+    """
+    unpacked: list[UnpackedMember] = []
+    try:
+        with archive.open() as stream:
+            for member_name, chunks in members(stream, name, archive.size):
+                key = _new_key(area)
+                unpacked.append(UnpackedMember(member_name, key, 0, ""))  # removed if it fails
+                stored = store_content(key, chunks, ["sha_256"])
+                sha256 = stored.digests["sha_256"]
+                unpacked[-1] = UnpackedMember(member_name, key, stored.size, sha256)
+        make_durable(member.key for member in unpacked)
+    except BaseException:
+        discard_members(unpacked)
+        raise
+    return unpacked
+
+
+def place_members(archive: StagedFile, unpacked: list[UnpackedMember]) -> None:
+    """Record `unpacked` as the staged files of `archive`, replacing its earlier members.
+
+    In the caller's transaction; a member named like another file of the area raises
+    IntegrityError.
+    """
+    delete_members(archive)
+    now_ = now()
+    for start in range(0, len(unpacked), 1000):
+        StagedFile.objects.bulk_create(
+            StagedFile(
+                area_id=archive.area_id,
+                archive=archive,
+                name=member.name,
+                status=FileStatus.UPLOADED,
+                key=member.key,
+                size=member.size,
+                sha256=member.sha256,
+                created_on=now_,
+                uploaded_on=now_,
+            )
+            for member in unpacked[start : start + 1000]
+        )
+
+
+def discard_members(unpacked: list[UnpackedMember]) -> None:
+    delete_content(member.key for member in unpacked)
+
+
+def delete_members(archive: StagedFile) -> None:
+    """Delete the archive's members now, their bytes once the transaction commits."""
+    members_ = archive.members.all()
+    delete_on_commit(list(members_.values_list("key", flat=True)))
+    members_.delete()
+
+
+def delete_on_commit(keys: list[str]) -> None:
+    """Remove these bytes once the transaction commits, when their rows are surely gone."""
+    if any(keys):
+        transaction.on_commit(lambda: delete_content(keys))
+
+
+def delete_area_bytes(area: uuid.UUID) -> None:
+    """Remove every byte staged in `area`, and any unfinished upload's, once the transaction
+    that deletes its rows commits."""
     prefix = area_prefix(area)
     transaction.on_commit(lambda: _delete_directory(prefix))
+
+
+def _new_key(area: uuid.UUID) -> str:
+    return posixpath.join(area_prefix(area), uuid.uuid4().hex)
 
 
 def _delete_directory(prefix: str) -> None:

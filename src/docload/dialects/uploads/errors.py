@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from docload.api.errors import as_api_exception, flatten_detail
+from docload.imports.areas import StagingRefused
 
 
 def folio_error(
@@ -77,3 +78,50 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         headers["WWW-Authenticate"] = api_exc.auth_header  # type: ignore[attr-defined]
     set_rollback()
     return Response({"errors": errors, "total_records": len(errors)}, code, headers=headers)
+
+
+# The engine's refusal codes as FOLIO statuses and codes; the archive refusals keep their own.
+_REFUSALS = {
+    "area-not-found": (404, "not_found"),
+    "file-not-found": (404, "not_found"),
+    "import-started": (409, "processing-started"),
+    "superseded": (409, "superseded"),
+    "changed": (409, "changed"),
+    "import-running": (400, "import-running"),
+    "files-not-uploaded": (400, "files-not-uploaded"),
+    "names-taken": (422, "unique"),
+}
+# FOLIO's own message keys for refused announcements; the file's name goes in `code`.
+_ANNOUNCEMENT_KEYS = {
+    "too-large": "upload.fileSize.invalid",
+    "blocked": "validation.uploadDefinition.fileExtension.blocked",
+}
+
+
+def refusal_errors(refusal: StagingRefused, path: dict[str, Any]) -> FolioErrors:
+    """The FOLIO response for a refusal of the staging service, ids taken from the `path`."""
+    if refusal.causes:
+        return FolioErrors(
+            422,
+            [folio_error(_ANNOUNCEMENT_KEYS[c.code], c.names[0]) for c in refusal.causes],
+        )
+    status_code, code = _REFUSALS.get(refusal.code, (422, refusal.code))
+    message = refusal.message
+    parameters = {}
+    if refusal.code == "area-not-found":
+        message = f"UploadDefinition with id '{path.get('definition_id')}' was not found"
+    elif refusal.code == "file-not-found":
+        message = f"FileDefinition with id '{path.get('file_id')}' was not found"
+    elif refusal.code == "import-running":
+        message = (
+            f"Cannot delete uploadDefinition {path.get('definition_id')} - "
+            "linked files are already being processed"
+        )
+    elif refusal.code == "names-taken":
+        message = "File names must be unique in a definition."
+        parameters = {"name": ", ".join(refusal.names)}
+    elif refusal.names:
+        shown = refusal.names[:20]
+        more = " …" if len(refusal.names) > 20 else ""
+        message = f"{message.rstrip('.')}: {', '.join(shown)}{more}."
+    return FolioErrors.one(status_code, message, code, parameters)

@@ -1,4 +1,4 @@
-"""Which files an upload definition may hold, and which of them is the metadata file."""
+"""The extension rules in FOLIO's fileExtension shape: metadata formats, blocked extensions."""
 
 from __future__ import annotations
 
@@ -7,33 +7,11 @@ from typing import Any
 
 from django.conf import settings
 
-METADATA_EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
-MANIFEST_NAME = "manifest.json"
-SUPPORTED_METADATA = {"csv"}
-
-
-def extension_of(name: str) -> str:
-    """FOLIO's rule: from the last dot on, when the name has more than an extension."""
-    dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else ""
-
-
-def metadata_format(name: str) -> str:
-    """`csv`, `xlsx` or `json` for a metadata file; "" for a content file."""
-    if name.lower() == MANIFEST_NAME:
-        return "json"
-    return METADATA_EXTENSIONS.get(extension_of(name), "")
-
-
-def is_blocked(name: str) -> bool:
-    return extension_of(name) in settings.UPLOAD_BLOCKED_EXTENSIONS
+from docload.imports.areas import METADATA_EXTENSIONS, SUPPORTED_METADATA
 
 
 def extension_rules() -> list[dict[str, Any]]:
-    """The rules in FOLIO's fileExtension shape: allowed metadata formats, blocked extensions.
-
-    Any other extension is allowed as a content file.
-    """
+    """Allowed metadata formats and blocked extensions; any other is allowed as content."""
     rules = [
         _rule(extension, f"{kind} metadata file", ["metadata"], blocked=False)
         for extension, kind in METADATA_EXTENSIONS.items()

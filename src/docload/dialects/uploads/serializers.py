@@ -11,14 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from docload.dialects.uploads.models import (
-    DefinitionStatus,
-    FileDefinition,
-    FileStatus,
-    UploadDefinition,
-)
+from docload.imports.areas import NewFile, file_counts
 from docload.imports.jobs import job_status
-from docload.imports.models import Job
+from docload.imports.models import AreaStatus, FileStatus, Job, StagedFile, StagingArea
 from docload.imports.staging import staging_path
 
 # A file name: one path segment, without control characters.
@@ -26,25 +21,29 @@ _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 _MAX_NAME_BYTES = 255
 
 
-class FileDefinitionSerializer(serializers.Serializer[FileDefinition]):
+class FileDefinitionSerializer(serializers.Serializer[StagedFile]):
     id = serializers.UUIDField(source="uuid", read_only=True)
     name = serializers.CharField(help_text="File name with extension; unique in its definition.")
     status = serializers.ChoiceField(choices=FileStatus.choices, read_only=True)
     sourcePath = serializers.SerializerMethodField(
         help_text="Where the uploaded bytes are kept, under the staging area."
     )
-    uploadDefinitionId = serializers.UUIDField(source="upload_definition.uuid", read_only=True)
-    jobExecutionId = serializers.UUIDField(
-        source="job_execution_id", read_only=True, allow_null=True
-    )
-    createDate = serializers.DateTimeField(source="create_date", read_only=True)
-    uploadedDate = serializers.DateTimeField(source="staged_on", read_only=True, allow_null=True)
+    uploadDefinitionId = serializers.UUIDField(source="area_id", read_only=True)
+    jobExecutionId = serializers.UUIDField(source="area.job_uuid", read_only=True, allow_null=True)
+    createDate = serializers.DateTimeField(source="created_on", read_only=True)
+    uploadedDate = serializers.DateTimeField(source="uploaded_on", read_only=True, allow_null=True)
     size = serializers.IntegerField(
-        min_value=0, required=False, allow_null=True, help_text="Declared size in KB."
+        source="declared_size",
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Declared size in KB.",
     )
-    uiKey = serializers.CharField(source="ui_key", required=False, allow_blank=True, max_length=255)
-    sha256 = serializers.SerializerMethodField(
-        help_text="Digest of the uploaded bytes, computed while they streamed."
+    uiKey = serializers.CharField(
+        source="client_key", required=False, allow_blank=True, max_length=255
+    )
+    sha256 = serializers.CharField(
+        read_only=True, help_text="Digest of the uploaded bytes, computed while they streamed."
     )
 
     def validate_name(self, value: str) -> str:
@@ -60,44 +59,40 @@ class FileDefinitionSerializer(serializers.Serializer[FileDefinition]):
         return value
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_sourcePath(self, file: FileDefinition) -> str | None:
-        if file.status != FileStatus.UPLOADED or file.staged_key is None:
+    def get_sourcePath(self, file: StagedFile) -> str | None:
+        if file.status != FileStatus.UPLOADED or not file.key:
             return None
-        return staging_path(file.staged_key)
-
-    @extend_schema_field(serializers.CharField())
-    def get_sha256(self, file: FileDefinition) -> str:
-        return file.staged_sha256 or ""
+        return staging_path(file.key)
 
 
-def unique_names(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The files, unless a name occurs twice among them (counted once: a call may add 100k)."""
+def new_files(files: list[dict[str, Any]]) -> list[NewFile]:
+    """The files to announce, unless a name occurs twice among them (a call may add 100k)."""
     counts = Counter(file["name"] for file in files)
     duplicates = sorted(name for name, count in counts.items() if count > 1)
     if duplicates:
         raise serializers.ValidationError(
             f"File names must be unique in a definition: {', '.join(duplicates)}.", code="unique"
         )
-    return files
+    return [NewFile(**file) for file in files]
 
 
-class _MetadataSerializer(serializers.Serializer[UploadDefinition]):
-    createdDate = serializers.DateTimeField(source="create_date")
-    createdByUserId = serializers.CharField(source="created_by_user_id")
-    updatedDate = serializers.DateTimeField(source="updated_date")
-    updatedByUserId = serializers.CharField(source="updated_by_user_id")
+class _MetadataSerializer(serializers.Serializer[StagingArea]):
+    createdDate = serializers.DateTimeField(source="created_on")
+    createdByUserId = serializers.CharField(source="created_by")
+    updatedDate = serializers.DateTimeField(source="updated_on")
+    updatedByUserId = serializers.CharField(source="updated_by")
 
 
-class UploadDefinitionSerializer(serializers.Serializer[UploadDefinition]):
+class UploadDefinitionSerializer(serializers.Serializer[StagingArea]):
     id = serializers.UUIDField(source="uuid", read_only=True)
     metaJobExecutionId = serializers.UUIDField(
-        source="meta_job_execution_id",
+        source="job_uuid",
         read_only=True,
         allow_null=True,
         help_text="The import's uuid, once processing started.",
     )
-    status = serializers.ChoiceField(choices=DefinitionStatus.choices, read_only=True)
-    createDate = serializers.DateTimeField(source="create_date", read_only=True)
+    status = serializers.ChoiceField(choices=AreaStatus.choices, read_only=True)
+    createDate = serializers.DateTimeField(source="created_on", read_only=True)
     fileDefinitions = FileDefinitionSerializer(
         many=True,
         source="embedded_files",
@@ -114,26 +109,26 @@ class UploadDefinitionSerializer(serializers.Serializer[UploadDefinition]):
         "URLs; null before processing started or once the import was deleted."
     )
 
-    def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return unique_names(files)
+    def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[NewFile]:
+        return new_files(files)
 
-    def to_representation(self, definition: UploadDefinition) -> dict[str, Any]:
-        self._counts = definition.file_counts()  # one query serves both count fields
+    def to_representation(self, definition: StagingArea) -> dict[str, Any]:
+        self._counts = file_counts(definition)  # one query serves both count fields
         return dict(super().to_representation(definition))
 
     @extend_schema_field(serializers.IntegerField())
-    def get_totalFiles(self, definition: UploadDefinition) -> int:
+    def get_totalFiles(self, definition: StagingArea) -> int:
         return sum(self._counts.values())
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
-    def get_fileStatusCounts(self, definition: UploadDefinition) -> dict[str, int]:
+    def get_fileStatusCounts(self, definition: StagingArea) -> dict[str, int]:
         return self._counts
 
     @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_importStatus(self, definition: UploadDefinition) -> dict[str, Any] | None:
-        if definition.meta_job_execution_id is None:
+    def get_importStatus(self, definition: StagingArea) -> dict[str, Any] | None:
+        if definition.job_uuid is None:
             return None
-        job = Job.objects.filter(uuid=definition.meta_job_execution_id).first()
+        job = Job.objects.filter(uuid=definition.job_uuid).first()
         if job is None:
             return None
         request = self.context["request"]
@@ -183,8 +178,8 @@ class NewFilesSerializer(serializers.Serializer[Any]):
             data = {"fileDefinitions": [data]}
         return super().to_internal_value(data)
 
-    def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return unique_names(files)
+    def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[NewFile]:
+        return new_files(files)
 
 
 class UploadDefinitionListSerializer(serializers.Serializer[Any]):
