@@ -34,7 +34,7 @@ def test_operators_see_imports_and_resume_failed_ones(
 
 
 def test_operators_see_staging_areas_with_their_status_and_files(admin: Client) -> None:
-    area = StagingArea.objects.create(dialect="uploads", status="IN_PROGRESS")
+    area = StagingArea.objects.create(dialect="uploads", status="IN_PROGRESS", new_files=2)
     StagedFile.objects.create(area=area, name="metadata.csv")
     scan = StagedFile.objects.create(area=area, name="scan.pdf")
     receive_file(area.uuid, [b"%PDF"]).place(scan)

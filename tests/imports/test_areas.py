@@ -35,6 +35,8 @@ def area_with(*statuses: str, status: str = AreaStatus.NEW) -> StagingArea:
     area = StagingArea.objects.create(dialect="test", status=status)
     for index, file_status in enumerate(statuses):
         StagedFile.objects.create(area=area, name=f"{index}.pdf", status=file_status)
+        area.count_file(None, file_status)
+    area.save()
     return area
 
 
@@ -62,6 +64,7 @@ def test_the_status_follows_the_files(files: tuple[str, ...], status: str) -> No
 def test_an_archives_members_do_not_count() -> None:
     area = area_with(FileStatus.NEW)
     archive = StagedFile.objects.create(area=area, name="a.zip", status=FileStatus.UPLOADED)
+    area.count_file(None, FileStatus.UPLOADED)
     StagedFile.objects.create(area=area, name="m", archive=archive, status=FileStatus.UPLOADED)
     touch(area, "someone")
     assert area.status == AreaStatus.IN_PROGRESS

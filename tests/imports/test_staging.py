@@ -16,10 +16,18 @@ from django.core.files.storage import InMemoryStorage, storages
 from django.db import transaction
 
 from docload.documents.storage import store_content
-from docload.imports.areas import StagingRefused, delete_area, delete_file
+from docload.imports.areas import (
+    NewFile,
+    StagingRefused,
+    add_files,
+    create_area,
+    delete_area,
+    delete_file,
+)
 from docload.imports.content import StagedFilesResolver, resolver_for
 from docload.imports.errors import ContentError
 from docload.imports.models import FileStatus, StagedFile, StagingArea
+from docload.imports.receiving import upload_file
 from docload.imports.staging import area_prefix, free_staging_bytes, receive_file, staging_path
 
 pytestmark = pytest.mark.django_db
@@ -68,13 +76,18 @@ def staged_names(data_dir: Path) -> list[str]:
 
 
 def announce(name: str, area: uuid.UUID = AREA) -> StagedFile:
-    staging_area, _ = StagingArea.objects.get_or_create(uuid=area, defaults={"dialect": "test"})
-    return StagedFile.objects.get_or_create(area=staging_area, name=name)[0]
+    if not StagingArea.objects.filter(uuid=area).exists():
+        created = create_area("test", "someone", [])
+        StagingArea.objects.filter(pk=created.pk).update(uuid=area)
+    if not StagedFile.objects.filter(area=area, name=name).exists():
+        add_files("test", area, "someone", [NewFile(name)])
+    return StagedFile.objects.get(area=area, name=name)
 
 
 def stage(name: str, content: bytes, area: uuid.UUID = AREA) -> StagedFile:
     file = announce(name, area)
-    receive_file(area, [content]).place(file)
+    upload_file("test", area, file.uuid, [content], "someone")
+    file.refresh_from_db()
     return file
 
 

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from docload.imports.errors import ImportProblem
@@ -66,9 +66,6 @@ class StagingAreaAdmin(_ReadOnly, admin.ModelAdmin):
     search_fields = ("uuid", "job_uuid")
     inlines = [StagedFileInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[StagingArea]:
-        return super().get_queryset(request).annotate(file_count=Count("files"))
-
-    @admin.display(description="files", ordering="file_count")
+    @admin.display(description="files")
     def file_count(self, area: StagingArea) -> int:
-        return area.file_count  # type: ignore[attr-defined]
+        return sum(area.file_counts().values())

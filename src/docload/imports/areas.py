@@ -121,7 +121,7 @@ def touch(area: StagingArea, user: str, status: str = "") -> None:
 def _derived_status(area: StagingArea) -> str:
     if area.status == AreaStatus.COMPLETED:
         return area.status  # the import started: the files no longer decide
-    statuses = {status for status, count in file_counts(area).items() if count}
+    statuses = {status for status, count in area.file_counts().items() if count}
     if not statuses or statuses == {FileStatus.NEW}:
         return AreaStatus.NEW
     if statuses == {FileStatus.UPLOADED}:
@@ -129,17 +129,6 @@ def _derived_status(area: StagingArea) -> str:
     if statuses == {FileStatus.ERROR}:
         return AreaStatus.ERROR
     return AreaStatus.IN_PROGRESS
-
-
-def file_counts(area: StagingArea) -> dict[str, int]:
-    """How many files the area was given in each status (every status, zeros included).
-
-    One GROUP BY on the (area, archive, status) index: an area may hold a million files.
-    """
-    counts = dict(
-        given_files(area).order_by().values_list("status").annotate(count=models.Count("pk"))
-    )
-    return {status: counts.get(status, 0) for status in FileStatus.values}
 
 
 def first_files(area: StagingArea) -> list[StagedFile]:
@@ -153,7 +142,12 @@ def create_area(dialect: str, user: str, files: Sequence[NewFile]) -> StagingAre
     now = timezone.now()
     with transaction.atomic():
         area = StagingArea.objects.create(
-            dialect=dialect, created_on=now, created_by=user, updated_on=now, updated_by=user
+            dialect=dialect,
+            created_on=now,
+            created_by=user,
+            updated_on=now,
+            updated_by=user,
+            new_files=len(files),
         )
         _create_files(area, files, now)
     return area
@@ -167,6 +161,7 @@ def add_files(dialect: str, area_id: uuid.UUID, user: str, files: Sequence[NewFi
             area = get_area(dialect, area_id, lock=True)
             refuse_after_import_started(area)
             _create_files(area, files, timezone.now())
+            area.count_file(None, FileStatus.NEW, len(files))
             touch(area, user)
     except IntegrityError:
         raise names_taken(area_id, [file.name for file in files]) from None
@@ -241,6 +236,7 @@ def delete_file(dialect: str, area_id: uuid.UUID, file_id: uuid.UUID, user: str)
         delete_members(file)
         delete_on_commit([file.key])
         file.delete()
+        area.count_file(file.status, None)
         touch(area, user)
 
 

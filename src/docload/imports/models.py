@@ -93,6 +93,14 @@ class FileStatus(models.TextChoices):
     ERROR = "ERROR"  # the upload failed or was refused; the file holds no bytes
 
 
+_COUNTERS: dict[str, str] = {
+    FileStatus.NEW: "new_files",
+    FileStatus.UPLOADING: "uploading_files",
+    FileStatus.UPLOADED: "uploaded_files",
+    FileStatus.ERROR: "failed_files",
+}
+
+
 class StagingArea(models.Model):
     """Named files staged by one dialect (an upload definition, say), then imported together."""
 
@@ -105,9 +113,29 @@ class StagingArea(models.Model):
     created_by = models.CharField(max_length=255, blank=True)
     updated_on = models.DateTimeField(default=timezone.now, db_index=True)
     updated_by = models.CharField(max_length=255, blank=True)
+    # How many of the files it was given are in each status (members of archives not counted),
+    # kept with every change of a status: counting a million rows on every upload would not do.
+    new_files = models.PositiveIntegerField(default=0)
+    uploading_files = models.PositiveIntegerField(default=0)
+    uploaded_files = models.PositiveIntegerField(default=0)
+    failed_files = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.dialect} staging area {self.uuid} ({self.status})"
+
+    def file_counts(self) -> dict[str, int]:
+        """How many files it was given in each status, every status included."""
+        return {status: getattr(self, field) for status, field in _COUNTERS.items()}
+
+    def count_file(self, before: str | None, after: str | None, files: int = 1) -> None:
+        """Move `files` of its files from status `before` to `after` (None: added, removed).
+
+        Only on an area locked for the transaction that changes the files and then saves it.
+        """
+        for status, change in ((before, -files), (after, files)):
+            if status is not None:
+                field = _COUNTERS[status]
+                setattr(self, field, getattr(self, field) + change)
 
 
 class StagedFile(models.Model):

@@ -51,6 +51,7 @@ def upload_file(
         StagedFile.objects.filter(pk=file.pk).update(
             status=FileStatus.UPLOADING, upload_token=token
         )
+        area.count_file(file.status, FileStatus.UPLOADING)
         touch(area, user)
     unpacked: list[UnpackedMember] = []
     try:
@@ -67,6 +68,7 @@ def upload_file(
                         "superseded", "A newer upload of this file replaced this one."
                     )
                 received.place(current, keep_bytes=not archive)
+                area.count_file(FileStatus.UPLOADING, FileStatus.UPLOADED)
                 if archive:  # its bytes were unpacked; only its members are kept
                     place_members(current, unpacked)
                 touch(area, user)
@@ -99,4 +101,5 @@ def _mark_failed(file: StagedFile, token: uuid.UUID, user: str) -> None:
         StagedFile.objects.filter(pk=file.pk).update(
             status=FileStatus.ERROR, upload_token=None, key="", size=None, sha256=""
         )
+        area.count_file(current.status, FileStatus.ERROR)
         touch(area, user)

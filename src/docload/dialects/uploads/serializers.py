@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from docload.imports.areas import NewFile, file_counts
+from docload.imports.areas import NewFile
 from docload.imports.jobs import job_status
 from docload.imports.models import AreaStatus, FileStatus, Job, StagedFile, StagingArea
 from docload.imports.staging import staging_path
@@ -112,17 +112,13 @@ class UploadDefinitionSerializer(serializers.Serializer[StagingArea]):
     def validate_fileDefinitions(self, files: list[dict[str, Any]]) -> list[NewFile]:
         return new_files(files)
 
-    def to_representation(self, definition: StagingArea) -> dict[str, Any]:
-        self._counts = file_counts(definition)  # one query serves both count fields
-        return dict(super().to_representation(definition))
-
     @extend_schema_field(serializers.IntegerField())
     def get_totalFiles(self, definition: StagingArea) -> int:
-        return sum(self._counts.values())
+        return sum(definition.file_counts().values())
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_fileStatusCounts(self, definition: StagingArea) -> dict[str, int]:
-        return self._counts
+        return definition.file_counts()
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_importStatus(self, definition: StagingArea) -> dict[str, Any] | None:

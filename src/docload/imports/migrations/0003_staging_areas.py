@@ -25,6 +25,17 @@ def copy_upload_definitions(apps, schema_editor):  # type: ignore[no-untyped-def
             updated_on=definition.updated_date,
             updated_by=definition.updated_by_user_id,
         )
+    counters = {
+        "NEW": "new_files",
+        "UPLOADING": "uploading_files",
+        "UPLOADED": "uploaded_files",
+        "ERROR": "failed_files",
+    }
+    for definition in definitions.objects.iterator():
+        counts = definition.files.values_list("status").annotate(n=models.Count("pk"))
+        areas.objects.filter(uuid=definition.uuid).update(
+            **{counters[status]: n for status, n in counts.order_by()}
+        )
     for file in files.objects.select_related("upload_definition").iterator():
         bytes_ = uploaded.objects.filter(
             area=file.upload_definition.uuid, name=file.name
@@ -67,6 +78,10 @@ class Migration(migrations.Migration):
                 ("created_by", models.CharField(blank=True, max_length=255)),
                 ("updated_on", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
                 ("updated_by", models.CharField(blank=True, max_length=255)),
+                ("new_files", models.PositiveIntegerField(default=0)),
+                ("uploading_files", models.PositiveIntegerField(default=0)),
+                ("uploaded_files", models.PositiveIntegerField(default=0)),
+                ("failed_files", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
