@@ -135,10 +135,11 @@ def _zip_members(stream: IO[bytes], guard: _Guard) -> Iterator[tuple[str, Iterat
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
+            # The file type, where the archiver recorded one: Unix mode bits, high word.
+            kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
+            if kind == stat.S_IFLNK:
                 raise _refuse_special(info.filename, "link")
-            if mode and not stat.S_ISREG(mode):
+            if kind not in (0, stat.S_IFREG):
                 raise _refuse_special(info.filename, "device")
             name = guard.admit(info.filename)
             with archive.open(info) as member:
