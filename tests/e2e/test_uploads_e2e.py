@@ -2,7 +2,9 @@
 
 import csv
 import io
+import json
 import os
+import tarfile
 
 import pytest
 
@@ -63,3 +65,45 @@ def test_upload_definition_walk_through(deployment: Deployment) -> None:
     status, _ = deployment.request("DELETE", f"{BASE}/{definition['id']}")
     assert status == 204
     assert not [p for p in (deployment.data_dir / "content" / "staging").rglob("*") if p.is_file()]
+
+
+def test_a_definition_with_one_archive(deployment: Deployment) -> None:
+    deployment.docload("createapp", "--client-id", "folio-client", "--all-authorizations")
+    deployment.token = deployment.docload("token", "--client-id", "folio-client").strip()
+    deployment.serve()
+    type_url = deployment.published_type()
+    contents = {f"docs/{n % 3}/scan-{n}.pdf": os.urandom(50_000 + n) for n in range(30)}
+    rows = [metadata_row(type_url, bestandspad=name, titel=name) for name in contents]
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as packed:
+        for name, content in contents.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            packed.addfile(info, io.BytesIO(content))
+    uploads = {"metadata.csv": csv_text(rows).encode(), "scans.tar.gz": archive.getvalue()}
+
+    definition = deployment.json("POST", BASE, {"fileDefinitions": [{"name": n} for n in uploads]})
+    for file in definition["fileDefinitions"]:
+        status, body = deployment.request(
+            "POST",
+            f"{BASE}/{definition['id']}/files/{file['id']}",
+            uploads[file["name"]],
+            "application/octet-stream",
+        )
+        assert status == 200, body
+    status, body = deployment.request(
+        "POST",
+        f"{BASE}/{definition['id']}/processFiles",
+        json.dumps({"uploadDefinition": {"id": definition["id"]}}).encode(),
+        "application/json",
+    )
+    assert status == 204, body
+    job = deployment.json("GET", f"{BASE}/{definition['id']}")["metaJobExecutionId"]
+
+    final = deployment.wait_for(f"/documenten/api/v1/import/{job}/status", {"finished", "error"})
+    assert (final["status"], final["processedSuccessfully"]) == ("finished", 30)
+    listed = deployment.json("GET", "/documenten/api/v1/enkelvoudiginformatieobjecten")
+    assert listed["count"] == 30
+    for document in listed["results"]:
+        status, content = deployment.request("GET", document["inhoud"])
+        assert status == 200 and content == contents[document["titel"]]

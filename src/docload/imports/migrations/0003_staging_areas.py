@@ -56,6 +56,41 @@ def copy_upload_definitions(apps, schema_editor):  # type: ignore[no-untyped-def
         )
 
 
+def copy_back(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Back to upload definitions; archives' members, which they never had, are dropped."""
+    definitions = apps.get_model("uploads", "UploadDefinition")
+    files = apps.get_model("uploads", "FileDefinition")
+    uploaded = apps.get_model("imports", "UploadedBytes")
+    areas = apps.get_model("imports", "StagingArea")
+    staged = apps.get_model("imports", "StagedFile")
+    for area in areas.objects.filter(dialect="uploads").iterator():
+        definition = definitions.objects.create(
+            uuid=area.uuid,
+            status=area.status,
+            meta_job_execution_id=area.job_uuid,
+            create_date=area.created_on,
+            created_by_user_id=area.created_by,
+            updated_date=area.updated_on,
+            updated_by_user_id=area.updated_by,
+        )
+        for file in staged.objects.filter(area=area, archive=None).iterator():
+            files.objects.create(
+                uuid=file.uuid,
+                upload_definition=definition,
+                name=file.name,
+                status=file.status,
+                size=file.declared_size,
+                ui_key=file.client_key,
+                create_date=file.created_on,
+                job_execution_id=area.job_uuid,
+                upload_token=file.upload_token,
+            )
+            if file.key:
+                uploaded.objects.create(
+                    area=area.uuid, name=file.name, key=file.key, size=file.size, sha256=file.sha256
+                )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("imports", "0002_rowresult_job_index_from_unique"),
@@ -108,6 +143,6 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("area", "name"), name="one_staged_file_per_name")],
             },
         ),
-        migrations.RunPython(copy_upload_definitions, elidable=True),
+        migrations.RunPython(copy_upload_definitions, copy_back, elidable=True),
         migrations.DeleteModel("UploadedBytes"),
     ]
