@@ -55,6 +55,8 @@ def test_opens_a_file_under_the_base_dir(tree: Path) -> None:
         ("fifo", "not a regular file"),  # and does not wait for a writer
         ("sub/missing.pdf", "does not exist"),
         ("sub", "is a directory"),
+        ("../\x00x", "NUL"),
+        ("sub/a.pdf\x00junk", "NUL"),  # not cut short to sub/a.pdf
     ],
 )
 def test_refuses_what_is_not_a_file_inside(tree: Path, reference: str, message: str) -> None:

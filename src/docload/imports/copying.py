@@ -111,6 +111,9 @@ class SourceDirectories:
     def open(self, source: LocalSource, reference: str) -> tuple[int, int]:
         """Open `source`'s regular file for reading: (descriptor, size); or ContentError."""
         directory, relative = source
+        if "\x00" in relative:
+            # The C calls below would end the path at the NUL, or Python raise ValueError.
+            raise ContentError(f"{reference!r} contains a NUL character; a path may not.")
         if os.path.isabs(relative) or relative.startswith("~"):
             raise ContentError(_outside(reference))
         try:
