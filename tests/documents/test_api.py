@@ -1,9 +1,11 @@
 import base64
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from docload.auth.models import Applicatie
@@ -106,6 +108,40 @@ def test_duplicate_identificatie_is_refused(api: APIClient, document_type_url: s
     )
     assert response.status_code == 400
     assert response.json()["invalidParams"][0]["code"] == "identificatie-niet-uniek"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_identificatie_taken_between_check_and_insert_is_the_same_400(
+    api: APIClient, document_type_url: str, data_dir: Path
+) -> None:
+    """Two creates race: the other one commits right after this one checked uniqueness."""
+    body = document_body(document_type_url, identificatie="RACE-1")
+
+    def other_create() -> None:
+        other = client_for(Applicatie.objects.get())
+        assert other.post(DOCUMENTS, body, format="json").status_code == 201
+        connections.close_all()
+
+    raced = False
+
+    def after_the_check(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        nonlocal raced
+        result = execute(sql, params, many, context)
+        if not raced and sql.startswith("SELECT") and '"identificatie"' in sql:
+            raced = True
+            thread = threading.Thread(target=other_create)
+            thread.start()
+            thread.join()
+        return result
+
+    with connection.execute_wrapper(after_the_check):
+        response = api.post(DOCUMENTS, body, format="json")
+    assert raced
+    assert response.status_code == 400, response.content
+    assert response.json()["invalidParams"][0]["code"] == "identificatie-niet-uniek"
+    assert EnkelvoudigInformatieObject.objects.filter(identificatie="RACE-1").count() == 1
+    stored = [p for p in (data_dir / "content").rglob("*") if p.is_file()]
+    assert len(stored) == 1  # the loser's bytes are gone
 
 
 def test_bad_base64_is_refused(api: APIClient, document_type_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, cast
 
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
@@ -117,7 +118,12 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
                 content = store_base64(document.uuid, inhoud)
             except InvalidContent as exc:
                 raise field_error("inhoud", "invalid", f"Not valid base64: {exc}") from exc
-        serializer.instance = save_document(document, cleaned, content)
+        try:
+            serializer.instance = save_document(document, cleaned, content)
+        except IntegrityError:
+            # Another request took the identificatie between the check above and the insert.
+            raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
+            raise
 
     def perform_destroy(self, instance: EnkelvoudigInformatieObject) -> None:
         delete_document(instance)
