@@ -238,3 +238,11 @@ def test_put_without_identificatie_keeps_it(api: APIClient, document_type_url: s
     assert replaced["identificatie"] == created["identificatie"]
     assert replaced["titel"] == "Vervangen"
     assert replaced["ondertekening"] == {"soort": "", "datum": None}
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", str(2**63), "-1", "abc", "0"])
+def test_a_page_out_of_range_is_404_not_500(api: APIClient, page: str) -> None:
+    api.raise_request_exception = False
+    response = api.get(DOCUMENTS, {"page": page})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

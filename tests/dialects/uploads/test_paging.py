@@ -93,6 +93,27 @@ def test_files_page_refuses_bad_queries_and_unknown_definitions(api: APIClient) 
     assert missing.status_code == 404 and codes(missing) == ["not_found"]
 
 
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"offset": "99999999999999999999"},
+        {"limit": str(2**63)},
+        {"offset": "2147483648"},
+        {"limit": "1e3"},
+        {"offset": "+1"},
+        {"limit": "٣"},  # a digit, but not an ASCII one
+    ],
+)
+def test_paging_parameters_out_of_range_are_422(api: APIClient, parameters: dict[str, str]) -> None:
+    definition = create(api, "a.pdf")
+    for url in (BASE, f"{BASE}/{definition['id']}/files"):
+        api.raise_request_exception = False
+        response = api.get(url, parameters)
+        assert response.status_code == 422, (url, response.content)
+        assert codes(response) == ["invalid"]
+    assert api.get(BASE, {"offset": "2147483647", "limit": "2147483647"}).status_code == 200
+
+
 def test_many_files_are_added_in_one_call(api: APIClient) -> None:
     definition = create(api, "metadata.csv")
     body = {"fileDefinitions": [{"name": name} for name in names(50)]}

@@ -6,6 +6,7 @@ Each view translates HTTP to engine calls; every error leaves in FOLIO's error s
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,7 @@ from docload.imports.receiving import upload_file
 DIALECT = "uploads"
 _TAGS = ["data-import"]
 _ERRORS = OpenApiResponse(ErrorsSerializer, description="FOLIO errors")
+_MAX_INT32 = 2**31 - 1
 
 
 def _uuid_match(field: str) -> Callable[[str], Q]:
@@ -83,14 +85,14 @@ def _user_id(request: Request) -> str:
 
 
 def _page(request: Request, default_limit: int) -> slice:
-    """The `offset` and `limit` parameters as a slice, or 422."""
+    """The `offset` and `limit` parameters as a slice, or 422. Each fits FOLIO's int32."""
     bounds = []
     for name, default in (("offset", 0), ("limit", default_limit)):
         raw = request.query_params.get(name, "")
-        value = int(raw) if raw.isdigit() else -1 if raw else default
-        if value < 0:
+        value = int(raw) if re.fullmatch("[0-9]{1,10}", raw) else -1 if raw else default
+        if not 0 <= value <= _MAX_INT32:
             raise FolioErrors.one(
-                422, f"{name} must be a whole number of 0 or more", "invalid", {name: raw}
+                422, f"{name} must be a whole number from 0 to {_MAX_INT32}", "invalid", {name: raw}
             )
         bounds.append(value)
     return slice(bounds[0], bounds[0] + bounds[1])
