@@ -4,7 +4,7 @@ import pytest
 
 from docload.imports.errors import ImportProblem
 from docload.imports.sources import batches
-from docload.imports.sources.csv import CsvSource, Utf8Check, read_header
+from docload.imports.sources.csv import CsvSource, TextCheck, read_header
 
 
 def source(text: str | bytes) -> CsvSource:
@@ -45,9 +45,36 @@ def test_header_problems(data: bytes, code: str) -> None:
 
 
 def test_utf8_check_refuses_binary_anywhere() -> None:
-    check = Utf8Check()
+    check = TextCheck()
     check.feed(b"titel\n")
     check.feed(b"\xc3")  # half a character is fine until the next chunk
     check.feed(b"\xa9\n")
     with pytest.raises(ImportProblem):
         check.feed(b"\xff")
+
+
+class Unseekable(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_streams_that_cannot_seek_are_read_from_their_start() -> None:
+    data = "\ufeffa\tb\n1\t2\n".encode("utf-16-le")
+    csv_source = CsvSource(lambda: Unseekable(b"\xff\xfe" + data[2:]))
+    assert csv_source.header() == ["a", "b"]
+    assert [row.values for row in csv_source.rows()] == [{"a": "1", "b": "2"}]
+    assert read_header(Unseekable(b"\xef\xbb\xbfa,b\n")) == ["a", "b"]
+
+
+def test_text_check_names_the_byte_and_line() -> None:
+    check = TextCheck()
+    check.feed(b"titel\nBesluit\n")
+    with pytest.raises(ImportProblem) as problem:
+        check.feed(b"caf\xe9\n")
+    assert "byte 0xE9 at line 3" in problem.value.message
+    check = TextCheck()
+    check.feed(b"\xff")
+    check.feed(b"\xfet\x00")
+    with pytest.raises(ImportProblem) as problem:
+        check.feed(b"i", final=True)
+    assert "not valid UTF-16" in problem.value.message

@@ -205,15 +205,15 @@ def test_a_batch_of_a_worker_that_lost_its_lease_is_not_committed(
     assert not RowResult.objects.exists()
 
 
-def test_unreadable_metadata_stops_the_job_with_error(document_type_url: str) -> None:
+def test_an_unreadable_line_fails_its_row_and_the_job_finishes(document_type_url: str) -> None:
     from docload.documents.storage import store_content
     from docload.imports.columns import REQUIRED_HEADERS
 
     job = start_import([metadata_row(document_type_url)])
     store_content(job.source_key, [",".join(REQUIRED_HEADERS).encode() + b"\n\xff\xfe\n"])
     job = run(job)
-    assert job.status == "error"
-    assert "cannot be read" in job.comment
+    assert (job.status, job.total, job.invalid) == ("finished", 1, 1)
+    assert RowResult.objects.get(job=job).comment == "line 2: not UTF-8: byte 0xFF."
 
 
 def test_sqlite_checkpoints_less_often_while_a_job_writes(

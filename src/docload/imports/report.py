@@ -38,7 +38,7 @@ def stream_report(job: Job, source: Source) -> Iterator[str]:
         for row in source.rows():
             while result is not None and result.row_number < row.number:
                 result = next(results, None)
-            values = dict(row.values)
+            values = dict(row.values)  # empty for a row the source could not read
             if result is not None and result.row_number == row.number:
                 if result.document_uuid and "uuid" in values:
                     values["uuid"] = str(result.document_uuid)
@@ -51,5 +51,7 @@ def stream_report(job: Job, source: Source) -> Iterator[str]:
             if buffer.tell() > _FLUSH_BYTES:
                 yield flush()
     except (csv.Error, UnicodeDecodeError) as exc:
-        writer.writerow([f"The rest of the metadata file cannot be read: {exc}"])
+        # A row of the report's width, so that the report stays one table.
+        comment = f"The rest of the metadata file cannot be read: {exc}"
+        writer.writerow([*("" for _ in header), comment, NOT_IMPORTED])
     yield flush()

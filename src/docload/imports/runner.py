@@ -10,15 +10,16 @@ import uuid
 from collections.abc import Iterator
 
 from django.core.files.storage import storages
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from docload.imports.columns import flat_row_input
+from docload.imports.committing import record_results
 from docload.imports.content import resolver_for
 from docload.imports.copiers import copier_for
 from docload.imports.jobs import acquire_lease, fail_job, finish_job, release_lease
 from docload.imports.lease import heartbeat, stop_requested
 from docload.imports.models import Job
-from docload.imports.sources import Source, batches
+from docload.imports.sources import Source, SourceRow, batches
 from docload.imports.sources.csv import CsvSource
 from docload.imports.writer import BatchWriter, JobContext, LeaseLost
 
@@ -62,7 +63,7 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
             for batch in batches(source, job.batch_size, skip=job.processed):
                 if stopped := stop_requested.is_set():
                     break
-                writer.write(batch)
+                _write(writer, batch)
             writer.finish()
     except LeaseLost:
         logger.warning("Lost the lease on import %s; another worker continues it", job.uuid)
@@ -82,6 +83,36 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
         logger.info("Import %s stopped on request; the next worker continues it", job.uuid)
         return
     finish_job(job, worker_id)
+
+
+def _write(writer: BatchWriter, batch: list[SourceRow]) -> None:
+    """Write the batch; a row the source could not read is recorded as not imported, with the
+    source's reason, once every row before it has committed (the job's `processed` counter
+    keeps counting leading rows)."""
+    start = 0
+    for index, row in enumerate(batch):
+        if not row.problem:
+            continue
+        if start < index:
+            writer.write(batch[start:index])
+        writer.finish()
+        context = writer.context
+        with transaction.atomic():
+            record_results(
+                context.job,
+                context.worker_id,
+                [
+                    {
+                        "job_id": context.job.pk,
+                        "row_number": row.number,
+                        "imported": False,
+                        "comment": row.problem,
+                    }
+                ],
+            )
+        start = index + 1
+    if start < len(batch):
+        writer.write(batch[start:] if start else batch)
 
 
 @contextlib.contextmanager

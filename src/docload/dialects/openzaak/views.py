@@ -31,7 +31,7 @@ from docload.imports.models import OPEN_STATUSES, Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import source_for
 from docload.imports.scheduling import resume_job, start_job
-from docload.imports.sources.csv import Utf8Check
+from docload.imports.sources.csv import TextCheck
 
 DIALECT = "openzaak"
 
@@ -90,8 +90,8 @@ class CreateView(ImportView):
         return Response(urls, status=status.HTTP_201_CREATED)
 
 
-def _csv_chunks(request: Request, check: Utf8Check) -> Iterator[bytes]:
-    """The request body in chunks, checked as UTF-8 as it streams."""
+def _csv_chunks(request: Request, check: TextCheck) -> Iterator[bytes]:
+    """The request body in chunks, checked as text (UTF-8, or UTF-16 with a BOM) as it streams."""
     try:
         for chunk in body_chunks(request):
             check.feed(chunk)
@@ -116,7 +116,7 @@ class UploadView(ImportView):
             raise exceptions.NotFound()
         try:
             self._check_can_start(request, job)
-            key = store_csv_source(job, _csv_chunks(request, Utf8Check()))
+            key = store_csv_source(job, _csv_chunks(request, TextCheck()))
             try:
                 with transaction.atomic():
                     start_job(

@@ -16,6 +16,9 @@ class SourceRow(NamedTuple):
 
     number: int
     values: dict[str, Any]
+    # Why the record cannot be read (e.g. a field over the CSV field limit); `values` is then
+    # empty and the row is recorded as not imported with this comment.
+    problem: str = ""
 
 
 class Source(Protocol):
