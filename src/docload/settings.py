@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "docload.api.request_id.RequestIdMiddleware",
     "docload.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -165,8 +166,22 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"docload": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"request_id": {"()": "docload.api.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        }
+    },
+    "loggers": {
+        "docload": {"handlers": ["console"], "level": "INFO"},
+        # Every unhandled exception (a 500) with its traceback, and 5xx answers.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
 }
 
 # ZGW auth
@@ -176,7 +191,8 @@ JWT_MAX_AGE_SECONDS = _env_int("DOCLOAD_JWT_MAX_AGE_SECONDS", 12 * 3600)
 # Request bodies. Streamed bodies (CSV, staged files) may be large; JSON bodies are parsed in
 # memory, so they have their own, smaller limit.
 DOCLOAD_MAX_UPLOAD_BYTES = _env_int("DOCLOAD_MAX_UPLOAD_BYTES", 8 * 1024**3)
-DOCLOAD_MAX_JSON_BYTES = _env_int("DOCLOAD_MAX_JSON_BYTES", 512 * 1024**2)
+# 100 MiB of JSON holds about 75 MB of base64 content; larger files go through the imports.
+DOCLOAD_MAX_JSON_BYTES = _env_int("DOCLOAD_MAX_JSON_BYTES", 100 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCLOAD_MAX_JSON_BYTES
 DOCLOAD_FETCH_ALLOWLIST = _env_list("DOCLOAD_FETCH_ALLOWLIST")
 

@@ -1,4 +1,5 @@
-"""Refuse over-large request bodies before anything reads them."""
+"""Refuse bodies that cannot be read safely (too large, or without a length) before anything
+reads them."""
 
 from collections.abc import Callable
 
@@ -9,7 +10,8 @@ from docload.api.error_shapes import error_response
 
 
 class RequestSizeLimitMiddleware:
-    """Answer 413, in the shape of the API called, when the declared body is over the limit.
+    """Answer 413, in the shape of the API called, when the declared body is over the limit, and
+    411 for a body sent without a length (chunked).
 
     JSON bodies are parsed in memory, so they get the smaller `DOCLOAD_MAX_JSON_BYTES` limit;
     streamed bodies (CSV, staged files) may be as large as `DOCLOAD_MAX_UPLOAD_BYTES`.
@@ -19,6 +21,17 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_TRANSFER_ENCODING" in request.META and "CONTENT_LENGTH" not in request.META:
+            # Django would read a body without a length as empty (a CSV "empty", every field
+            # "required"); stream it with its length instead.
+            response = error_response(
+                request,
+                411,
+                "length_required",
+                "Send the body with a Content-Length header; chunked bodies are not read.",
+            )
+            response["Connection"] = "close"
+            return response
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
