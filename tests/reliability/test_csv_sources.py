@@ -170,4 +170,5 @@ def test_latin1_is_refused_saying_which_byte_on_which_line(
     assert param["reason"] == (
         "The file is not UTF-8: byte 0xF3 at line 3; save the file as UTF-8 (CSV UTF-8 in Excel)."
     )
+    assert response.json()["detail"] == param["reason"]  # not a bare "Invalid input."
     assert Job.objects.get().status == "pending"

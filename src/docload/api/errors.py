@@ -113,7 +113,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         invalid_params = list(flatten_detail(exc.detail))
         codes = {param["code"] for param in invalid_params}
         code = codes.pop() if len(codes) == 1 else "invalid"
-        body = problem(request, exc.status_code, code, "Invalid input.", invalid_params)
+        # One problem is said in full; several are listed in invalidParams.
+        detail = invalid_params[0]["reason"] if len(invalid_params) == 1 else "Invalid input."
+        body = problem(request, exc.status_code, code, detail, invalid_params)
     else:
         detail = exc.detail
         code = getattr(detail, "code", None) or exc.default_code
