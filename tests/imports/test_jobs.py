@@ -3,12 +3,14 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from docload.documents.models import EnkelvoudigInformatieObject
 from docload.documents.storage import content_storage
 from docload.imports.errors import ImportProblem
 from docload.imports.jobs import create_job, delete_expired_jobs, delete_job, job_status
 from docload.imports.models import Job, RowResult
+from docload.imports.scheduling import resume_job
 from tests.conftest import run_worker
 from tests.factories import metadata_row
 from tests.imports.conftest import run, start_import
@@ -61,3 +63,37 @@ def test_status_has_rate_and_eta(base_dir: Path) -> None:
     assert status["rowsPerSecond"] == 10.0
     assert status["etaSeconds"] == 90.0
     assert status["total"] == 1000 and status["status"] == "active"
+
+
+def test_an_active_job_that_no_worker_holds_is_stalled_and_has_no_eta() -> None:
+    started = timezone.now() - datetime.timedelta(seconds=10)
+    job = create_job("cli", status="active", total=1000, processed=100, started_on=started)
+    job.lease_owner, job.lease_expires = (
+        "dead-worker",
+        timezone.now() - datetime.timedelta(seconds=1),
+    )
+    status = job_status(job)
+    assert status["stalled"] is True and status["etaSeconds"] is None
+    job.lease_expires = timezone.now() + datetime.timedelta(seconds=30)
+    assert job_status(job)["stalled"] is False and job_status(job)["etaSeconds"] is not None
+    job.status = "finished"
+    assert job_status(job)["stalled"] is False
+
+
+def test_resume_takes_over_a_stalled_job_but_never_a_live_one() -> None:
+    live = create_job(
+        "cli", status="active", lease_owner="alive",
+        lease_expires=timezone.now() + datetime.timedelta(seconds=30),
+    )  # fmt: skip
+    with pytest.raises(ImportProblem, match="stalled"):
+        resume_job(live)
+    stalled = create_job(
+        "cli", status="active", processed=5, lease_owner="dead",
+        lease_expires=timezone.now() - datetime.timedelta(seconds=1),
+    )  # fmt: skip
+    resume_job(stalled)
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.lease_owner, stalled.processed) == ("active", "", 5)
+    queued = DBTaskResult.objects.filter(status="READY", args_kwargs__args=[str(stalled.uuid)])
+    assert queued.count() == 1  # for any worker to take
+    assert not job_status(stalled)["stalled"]

@@ -114,8 +114,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = {param["code"] for param in invalid_params}
         code = codes.pop() if len(codes) == 1 else "invalid"
         # One problem is said in full; several are listed in invalidParams.
-        detail = invalid_params[0]["reason"] if len(invalid_params) == 1 else "Invalid input."
-        body = problem(request, exc.status_code, code, detail, invalid_params)
+        message = invalid_params[0]["reason"] if len(invalid_params) == 1 else "Invalid input."
+        body = problem(request, exc.status_code, code, message, invalid_params)
     else:
         detail = exc.detail
         code = getattr(detail, "code", None) or exc.default_code

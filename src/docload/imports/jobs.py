@@ -156,15 +156,25 @@ def delete_expired_jobs(now: datetime.datetime | None = None) -> int:
     return count
 
 
+def is_stalled(job: Job, now: datetime.datetime | None = None) -> bool:
+    """Active, but no worker holds it: its worker died or stopped, or none was ever running."""
+    return (
+        job.status == JobStatus.ACTIVE
+        and job.lease_expires is not None
+        and job.lease_expires < (now or timezone.now())
+    )
+
+
 def job_status(job: Job, now: datetime.datetime | None = None) -> dict[str, Any]:
-    """Counters, times, rate and ETA of a job."""
+    """Counters, times, rate and ETA of a job, and whether it is stalled (then without ETA)."""
     now = now or timezone.now()
     rate = None
     eta = None
+    stalled = is_stalled(job, now)
     if job.started_on and job.processed:
         elapsed = ((job.finished_on or now) - job.started_on).total_seconds()
         rate = round(job.processed / elapsed, 1) if elapsed > 0 else None
-        if rate and job.total is not None and job.status == JobStatus.ACTIVE:
+        if rate and job.total is not None and job.status == JobStatus.ACTIVE and not stalled:
             eta = round(max(job.total - job.processed, 0) / rate, 1)
     return {
         "total": job.total or 0,
@@ -177,5 +187,6 @@ def job_status(job: Job, now: datetime.datetime | None = None) -> dict[str, Any]
         "finishedOn": job.finished_on,
         "rowsPerSecond": rate,
         "etaSeconds": eta,
+        "stalled": stalled,
         "comment": job.comment,
     }

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import lease_time
+from docload.imports.jobs import is_stalled, lease_time
 from docload.imports.models import Job, JobStatus, RowResult
 from docload.imports.tasks import enqueue_job
 
@@ -40,10 +40,15 @@ def start_job(
 
 
 def resume_job(job: Job) -> None:
-    """Continue a job that stopped with `error` after its last committed batch."""
+    """Continue a job after its last committed batch: one that stopped with `error`, or a
+    stalled one (`is_stalled`: its worker's lease ran out), which any worker then takes over."""
     with transaction.atomic():
-        if job.status != JobStatus.ERROR:
-            raise ImportProblem("invalid-status", "Only an import with status error can resume.")
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.status != JobStatus.ERROR and not is_stalled(job):
+            raise ImportProblem(
+                "invalid-status",
+                "Only an import with status error, or a stalled one, can resume.",
+            )
         # Comments on rows of the failed batch go; those rows are done again.
         RowResult.objects.filter(job=job, row_number__gt=job.processed + 1).delete()
         Job.objects.filter(pk=job.pk).update(

@@ -161,7 +161,13 @@ _STATUS = inline_serializer(
         "startedOn": serializers.DateTimeField(allow_null=True),
         "finishedOn": serializers.DateTimeField(allow_null=True),
         "rowsPerSecond": serializers.FloatField(allow_null=True),
-        "etaSeconds": serializers.FloatField(allow_null=True),
+        "etaSeconds": serializers.FloatField(
+            allow_null=True, help_text="null when unknown, or when the import is stalled"
+        ),
+        "stalled": serializers.BooleanField(
+            help_text="A docload extension: `active`, but no worker holds it (its worker died "
+            "or none runs); `resume` takes it over."
+        ),
         "comment": serializers.CharField(),
     },
 )
@@ -198,7 +204,8 @@ class DeleteView(ImportView):
 class ResumeView(ImportView):
     @extend_schema(request=None, responses={200: _STATUS}, tags=["import"])
     def post(self, request: Request, uuid: Any) -> Response:
-        """Continue an import that stopped with `error` after its last committed batch."""
+        """Continue an import after its last committed batch: one that stopped with `error`,
+        or a stalled one (`stalled`: its worker died), which another worker then takes over."""
         job = self.change(uuid, resume_job)
         job.refresh_from_db()
         return Response(job_status(job))
