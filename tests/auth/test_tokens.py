@@ -37,8 +37,11 @@ def test_valid_token_is_accepted(reader: Applicatie) -> None:
         lambda app: make_token(app, now=time.time() + 3600),
         lambda app: make_token(app, now=time.time() - 2 * 24 * 3600),
         lambda app: "not-a-jwt",
+        lambda app: jwt.encode(
+            {"client_id": app.client_id, "iat": int(time.time())}, None, algorithm="none"
+        ),
     ],
-    ids=["forged", "unknown-client", "no-iat", "future", "expired", "garbage"],
+    ids=["forged", "unknown-client", "no-iat", "future", "expired", "garbage", "alg-none"],
 )
 def test_bad_tokens_get_401(reader: Applicatie, token_of) -> None:
     status, problem = get_with(token_of(reader))
