@@ -60,6 +60,7 @@ class ImportView(APIView):
 
 class CreateView(ImportView):
     @extend_schema(
+        operation_id="import_create",
         request=None,
         responses={
             201: inline_serializer(
@@ -105,6 +106,7 @@ def _csv_chunks(request: Request, check: TextCheck) -> Iterator[bytes]:
 
 class UploadView(ImportView):
     @extend_schema(
+        operation_id="import_upload",
         request={"text/csv": OpenApiTypes.BINARY},
         responses={200: OpenApiResponse(description="The import started.")},
         tags=["import"],
@@ -174,14 +176,18 @@ _STATUS = inline_serializer(
 
 
 class StatusView(ImportView):
-    @extend_schema(responses={200: _STATUS}, tags=["import"])
+    @extend_schema(operation_id="import_status", responses={200: _STATUS}, tags=["import"])
     def get(self, request: Request, uuid: Any) -> Response:
         """Counters, times, rate and ETA of an import."""
         return Response(job_status(self.job(uuid)))
 
 
 class ReportView(ImportView):
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY}, tags=["import"])
+    @extend_schema(
+        operation_id="import_report",
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        tags=["import"],
+    )
     def get(self, request: Request, uuid: Any) -> StreamingHttpResponse:
         """The per-row report, once the import finished or stopped."""
         job = self.job(uuid)
@@ -194,7 +200,7 @@ class ReportView(ImportView):
 
 
 class DeleteView(ImportView):
-    @extend_schema(responses={204: None}, tags=["import"])
+    @extend_schema(operation_id="import_delete", responses={204: None}, tags=["import"])
     def delete(self, request: Request, uuid: Any) -> Response:
         """Delete the import, its CSV and report; never the imported documents."""
         self.change(uuid, delete_job)
@@ -202,7 +208,9 @@ class DeleteView(ImportView):
 
 
 class ResumeView(ImportView):
-    @extend_schema(request=None, responses={200: _STATUS}, tags=["import"])
+    @extend_schema(
+        operation_id="import_resume", request=None, responses={200: _STATUS}, tags=["import"]
+    )
     def post(self, request: Request, uuid: Any) -> Response:
         """Continue an import after its last committed batch: one that stopped with `error`,
         or a stalled one (`stalled`: its worker died), which another worker then takes over."""

@@ -1,0 +1,72 @@
+"""How ZGW operations are described: the standards' operation ids and error responses.
+
+Operation ids are as the standards and gemma-zds-client name them
+(`enkelvoudiginformatieobject_read`); every operation lists the standard errors (`Fout`, and
+`ValidatieFout` for 400). The scopes are the authentication extension's (`auth.schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+# The standards' names for the router's actions; others (download, lock, publish) keep theirs.
+_ACTION_NAMES = {"retrieve": "read", "destroy": "delete"}
+# Errors every operation may answer (the standards list 406, 409, 410, 415 and 429 everywhere).
+_ALWAYS = (401, 403, 406, 409, 410, 412, 415, 429, 500)
+
+_FIELD_VALIDATION_ERROR = inline_serializer(
+    "FieldValidationError",
+    many=True,
+    fields={
+        "name": serializers.CharField(help_text="Naam van het veld met ongeldige gegevens"),
+        "code": serializers.CharField(help_text="Systeemcode die het type fout aangeeft"),
+        "reason": serializers.CharField(help_text="Uitleg wat er precies fout is met de gegevens"),
+    },
+)
+_FOUT_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+    "type": serializers.CharField(help_text="URI referentie naar het type fout"),
+    "code": serializers.CharField(help_text="Systeemcode die het type fout aangeeft"),
+    "title": serializers.CharField(help_text="Generieke titel voor het type fout"),
+    "status": serializers.IntegerField(help_text="De HTTP status code"),
+    "detail": serializers.CharField(help_text="Extra informatie bij de fout, indien beschikbaar"),
+    "instance": serializers.CharField(help_text="URI met referentie naar dit voorkomen"),
+}
+Fout = inline_serializer("Fout", _FOUT_FIELDS)
+ValidatieFout = inline_serializer(
+    "ValidatieFout", {**_FOUT_FIELDS, "invalidParams": _FIELD_VALIDATION_ERROR}
+)
+
+
+class ZGWAutoSchema(AutoSchema):
+    """Router viewsets are the ZGW APIs: their operations get the standards' ids and error
+    responses. Other views (the dialects) describe their own."""
+
+    def _is_zgw(self) -> bool:
+        return bool(getattr(self.view, "basename", None) and getattr(self.view, "action", None))
+
+    def get_operation_id(self) -> str:
+        if self._is_zgw():
+            action = getattr(self.view, "action", "")
+            return f"{getattr(self.view, 'basename', '')}_{_ACTION_NAMES.get(action, action)}"
+        return str(super().get_operation_id())
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = dict(super()._get_response_bodies(direction))
+        if not self._is_zgw():
+            return responses
+        codes: list[int] = list(_ALWAYS)
+        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
+            codes.append(400)
+        if "{" in self.path:
+            codes.append(404)
+        for code in sorted(codes):
+            body = ValidatieFout if code == 400 else Fout
+            responses.setdefault(
+                str(code),
+                self._get_response_for_code(body, str(code), ["application/problem+json"]),
+            )
+        return responses
