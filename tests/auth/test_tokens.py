@@ -64,3 +64,11 @@ def test_missing_scope_gets_403(reader: Applicatie) -> None:
     response = client.post(TYPES, {}, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+
+
+def test_an_aud_claim_is_not_checked(reader: Applicatie) -> None:
+    token = jwt.encode(
+        {"client_id": reader.client_id, "iat": int(time.time()), "aud": "some-api"}, reader.secret
+    )
+    status, _ = get_with(token)
+    assert status == 200

@@ -246,3 +246,12 @@ def test_a_page_out_of_range_is_404_not_500(api: APIClient, page: str) -> None:
     response = api.get(DOCUMENTS, {"page": page})
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_body_that_is_not_json_is_a_validation_error(api: APIClient) -> None:
+    response = api.generic("POST", DOCUMENTS, b"{not json", "application/json")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == "parse_error"
+    assert [p["name"] for p in problem["invalidParams"]] == ["nonFieldErrors"]
+    assert "JSON parse error" in problem["detail"]

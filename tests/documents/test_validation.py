@@ -58,6 +58,7 @@ def test_valid_document_is_cleaned(document_type_url: str, document_type) -> Non
         ),
         ({"bestandsomvang": "-1"}, ("bestandsomvang", "min_value")),
         ({"bestandsomvang": "veel"}, ("bestandsomvang", "invalid")),
+        ({"bestandsomvang": str(2**63)}, ("bestandsomvang", "max_value")),
         ({"link": "not a url"}, ("link", "invalid")),
         ({"indicatieGebruiksrecht": True}, ("indicatieGebruiksrecht", "missing-gebruiksrechten")),
         ({"indicatieGebruiksrecht": "True"}, ("indicatieGebruiksrecht", "missing-gebruiksrechten")),

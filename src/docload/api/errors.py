@@ -105,6 +105,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if api_exc is None:
         return None
     exc = api_exc
+    if isinstance(exc, exceptions.ParseError):
+        # A body that is not JSON is invalid input like any other: a ValidatieFout.
+        exc = exceptions.ValidationError(
+            {"nonFieldErrors": [exceptions.ErrorDetail(str(exc.detail), "parse_error")]}
+        )
 
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):

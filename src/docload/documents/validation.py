@@ -249,6 +249,10 @@ def validate_document(
     return check.cleaned, check.errors
 
 
+# The standard's int64, which is also what the database column holds.
+MAX_BESTANDSOMVANG = 2**63 - 1
+
+
 def _check_bestandsomvang(check: _Collector) -> None:
     value = check.data.get("bestandsomvang")
     if value in _ABSENT:
@@ -263,6 +267,8 @@ def _check_bestandsomvang(check: _Collector) -> None:
         return
     if size < 0:
         check.error("bestandsomvang", "min_value", "Must be 0 or more.")
+    elif size > MAX_BESTANDSOMVANG:
+        check.error("bestandsomvang", "max_value", f"Must be at most {MAX_BESTANDSOMVANG}.")
     else:
         check.cleaned["bestandsomvang"] = size
 

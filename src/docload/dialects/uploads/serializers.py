@@ -120,7 +120,7 @@ class UploadDefinitionSerializer(serializers.Serializer[StagingArea]):
     def get_fileStatusCounts(self, definition: StagingArea) -> dict[str, int]:
         return definition.file_counts()
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(serializers.DictField(allow_null=True))
     def get_importStatus(self, definition: StagingArea) -> dict[str, Any] | None:
         if definition.job_uuid is None:
             return None
