@@ -72,3 +72,10 @@ def test_a_json_body_over_the_default_limit_is_413_before_it_is_read(api: APICli
     )
     assert response.status_code == 413  # nothing was sent: it was never read
     assert response.json()["code"] == "request_too_large"
+
+
+def test_zgw_responses_carry_their_api_version(api: APIClient) -> None:
+    assert api.get(DOCUMENTS)["API-version"] == "1.4.3"
+    assert api.get(DOCUMENTS + "/00000000-0000-4000-8000-000000000000")["API-version"] == "1.4.3"
+    assert api.get("/catalogi/api/v1/informatieobjecttypen")["API-version"] == "1.2.1"
+    assert "API-version" not in api.get("/data-import/fileExtensions")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from docload.api.components import COMPONENTS
 from docload.api.error_shapes import error_response
 
 
@@ -49,3 +50,18 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+class ApiVersionMiddleware:
+    """`API-version` on every response of a ZGW API, as the standards ask."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.versions = [(c.root + "/", c.version) for c in COMPONENTS if c.root]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for root, version in self.versions:
+            if request.path_info.startswith(root):
+                response["API-version"] = version
+        return response
