@@ -15,20 +15,15 @@ pytestmark = pytest.mark.e2e
 BASE = "/data-import/uploadDefinitions"
 
 
-def test_upload_definition_walk_through(deployment: Deployment) -> None:
+def start(deployment: Deployment) -> str:
+    """Serve with a FOLIO client's token; the published type's URL."""
     deployment.docload("createapp", "--client-id", "folio-client", "--all-authorizations")
     deployment.token = deployment.docload("token", "--client-id", "folio-client").strip()
     deployment.serve()
-    type_url = deployment.published_type()
-    contents = {f"scan-{n}.pdf": os.urandom(200_000 + n) for n in range(20)}
-    rows = [metadata_row(type_url, bestandspad=name, titel=name) for name in contents]
-    names = ["metadata.csv", *contents]
+    return deployment.published_type()
 
-    definition = deployment.json(
-        "POST", BASE, {"fileDefinitions": [{"name": name} for name in names]}
-    )
-    assert definition["status"] == "NEW"
-    uploads = {"metadata.csv": csv_text(rows).encode(), **contents}
+
+def upload_all(deployment: Deployment, definition: dict, uploads: dict[str, bytes]) -> None:
     for file in definition["fileDefinitions"]:
         status, body = deployment.request(
             "POST",
@@ -37,15 +32,32 @@ def test_upload_definition_walk_through(deployment: Deployment) -> None:
             "application/octet-stream",
         )
         assert status == 200, body
-    assert deployment.json("GET", f"{BASE}/{definition['id']}")["status"] == "LOADED"
 
+
+def process(deployment: Deployment, definition: dict) -> None:
     status, body = deployment.request(
         "POST",
         f"{BASE}/{definition['id']}/processFiles",
-        f'{{"uploadDefinition": {{"id": "{definition["id"]}"}}}}'.encode(),
+        json.dumps({"uploadDefinition": {"id": definition["id"]}}).encode(),
         "application/json",
     )
     assert status == 204, body
+
+
+def test_upload_definition_walk_through(deployment: Deployment) -> None:
+    type_url = start(deployment)
+    contents = {f"scan-{n}.pdf": os.urandom(200_000 + n) for n in range(20)}
+    rows = [metadata_row(type_url, bestandspad=name, titel=name) for name in contents]
+    names = ["metadata.csv", *contents]
+
+    definition = deployment.json(
+        "POST", BASE, {"fileDefinitions": [{"name": name} for name in names]}
+    )
+    assert definition["status"] == "NEW"
+    upload_all(deployment, definition, {"metadata.csv": csv_text(rows).encode(), **contents})
+    assert deployment.json("GET", f"{BASE}/{definition['id']}")["status"] == "LOADED"
+
+    process(deployment, definition)
     processed = deployment.json("GET", f"{BASE}/{definition['id']}")
     assert processed["status"] == "COMPLETED"
     job = processed["metaJobExecutionId"]
@@ -68,10 +80,7 @@ def test_upload_definition_walk_through(deployment: Deployment) -> None:
 
 
 def test_a_definition_with_one_archive(deployment: Deployment) -> None:
-    deployment.docload("createapp", "--client-id", "folio-client", "--all-authorizations")
-    deployment.token = deployment.docload("token", "--client-id", "folio-client").strip()
-    deployment.serve()
-    type_url = deployment.published_type()
+    type_url = start(deployment)
     contents = {f"docs/{n % 3}/scan-{n}.pdf": os.urandom(50_000 + n) for n in range(30)}
     rows = [metadata_row(type_url, bestandspad=name, titel=name) for name in contents]
     archive = io.BytesIO()
@@ -83,21 +92,8 @@ def test_a_definition_with_one_archive(deployment: Deployment) -> None:
     uploads = {"metadata.csv": csv_text(rows).encode(), "scans.tar.gz": archive.getvalue()}
 
     definition = deployment.json("POST", BASE, {"fileDefinitions": [{"name": n} for n in uploads]})
-    for file in definition["fileDefinitions"]:
-        status, body = deployment.request(
-            "POST",
-            f"{BASE}/{definition['id']}/files/{file['id']}",
-            uploads[file["name"]],
-            "application/octet-stream",
-        )
-        assert status == 200, body
-    status, body = deployment.request(
-        "POST",
-        f"{BASE}/{definition['id']}/processFiles",
-        json.dumps({"uploadDefinition": {"id": definition["id"]}}).encode(),
-        "application/json",
-    )
-    assert status == 204, body
+    upload_all(deployment, definition, uploads)
+    process(deployment, definition)
     job = deployment.json("GET", f"{BASE}/{definition['id']}")["metaJobExecutionId"]
 
     final = deployment.wait_for(f"/documenten/api/v1/import/{job}/status", {"finished", "error"})

@@ -66,7 +66,7 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
         delete_content(batch.content_keys())
         for row in batch.rows:
             row.content = None
-        _record_failed_batch(context, batch.source_rows, f"Batch not imported: {exc}")
+        record_not_imported(context, batch.source_rows, f"Batch not imported: {exc}")
         return False
     return True
 
@@ -122,7 +122,8 @@ def record_results(job: Job, worker_id: str, results: list[dict[str, Any]]) -> N
         raise LeaseLost(f"{worker_id} no longer holds the lease on {job.uuid}")
 
 
-def _record_failed_batch(context: JobContext, source_rows: list[SourceRow], comment: str) -> None:
+def record_not_imported(context: JobContext, source_rows: list[SourceRow], comment: str) -> None:
+    """Record the rows as not imported, all with `comment`, in a transaction of their own."""
     with transaction.atomic():
         record_results(
             context.job,

@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Iterator
 
 from django.core.files.storage import storages
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 
 from docload.imports.columns import flat_row_input
-from docload.imports.committing import record_results
+from docload.imports.committing import record_not_imported
 from docload.imports.content import resolver_for
 from docload.imports.copiers import copier_for
 from docload.imports.jobs import acquire_lease, fail_job, finish_job, release_lease
@@ -96,20 +96,7 @@ def _write(writer: BatchWriter, batch: list[SourceRow]) -> None:
         if start < index:
             writer.write(batch[start:index])
         writer.finish()
-        context = writer.context
-        with transaction.atomic():
-            record_results(
-                context.job,
-                context.worker_id,
-                [
-                    {
-                        "job_id": context.job.pk,
-                        "row_number": row.number,
-                        "imported": False,
-                        "comment": row.problem,
-                    }
-                ],
-            )
+        record_not_imported(writer.context, [row], row.problem)
         start = index + 1
     if start < len(batch):
         writer.write(batch[start:] if start else batch)
