@@ -166,7 +166,7 @@ def preload_documents(database: Path, count: int, type_pk: int) -> None:
         "trefwoorden": "[]",
         "versie": 1,
         "begin_registratie": now,
-        "locked": False,
+        "lock": "",
         "import_job_id": None,
     }
     columns = ["uuid", "identificatie", "titel", *same_for_all]

@@ -38,6 +38,13 @@ def create(api: APIClient, type_url: str, **kwargs: Any) -> dict:
     return response.json()
 
 
+def lock(api: APIClient, document: dict) -> str:
+    response = api.post(f"{document['url']}/lock")
+    assert response.status_code == 200, response.json()
+    token: str = response.json()["lock"]
+    return token
+
+
 def test_create_list_download_patch_delete(
     api: APIClient, document_type_url: str, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -55,7 +62,8 @@ def test_create_list_download_patch_delete(
     assert b"".join(download.streaming_content) == content
     assert "besluit.txt" in download["Content-Disposition"]
 
-    patched = api.patch(created["url"], {"titel": "Nieuw"}, format="json")
+    token = lock(api, created)
+    patched = api.patch(created["url"], {"titel": "Nieuw", "lock": token}, format="json")
     assert patched.status_code == 200
     assert patched.json()["titel"] == "Nieuw" and patched.json()["versie"] == 2
 
@@ -67,17 +75,21 @@ def test_create_list_download_patch_delete(
     assert not content_storage().exists(document.content_key)
 
 
-def test_put_replaces_content_and_removes_the_old_bytes(
+def test_put_replaces_content_and_keeps_the_old_bytes_as_version_1(
     api: APIClient, document_type_url: str, django_capture_on_commit_callbacks: Any
 ) -> None:
     created = create(api, document_type_url, content=b"old")
     old_key = EnkelvoudigInformatieObject.objects.get().content_key
-    body = document_body(document_type_url, content=b"brand new", titel="Vervangen")
+    body = document_body(
+        document_type_url, content=b"brand new", titel="Vervangen", lock=lock(api, created)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = api.put(created["url"], body, format="json")
     assert response.status_code == 200, response.json()
     assert b"".join(api.get(created["inhoud"]).streaming_content) == b"brand new"
-    assert not content_storage().exists(old_key)
+    assert content_storage().exists(old_key)
+    old = api.get(f"{created['inhoud']}?versie=1")
+    assert b"".join(old.streaming_content) == b"old"
 
 
 def test_document_without_content(api: APIClient, document_type_url: str) -> None:
@@ -233,7 +245,9 @@ def test_object_links(api: APIClient, document_type_url: str) -> None:
 
 def test_put_without_identificatie_keeps_it(api: APIClient, document_type_url: str) -> None:
     created = create(api, document_type_url, content=None)
-    body = document_body(document_type_url, content=None, titel="Vervangen")
+    body = document_body(
+        document_type_url, content=None, titel="Vervangen", lock=lock(api, created)
+    )
     replaced = api.put(created["url"], body, format="json").json()
     assert replaced["identificatie"] == created["identificatie"]
     assert replaced["titel"] == "Vervangen"

@@ -5,8 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
-from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.models import (
+    EnkelvoudigInformatieObject,
+    EnkelvoudigInformatieObjectVersie,
+    ObjectInformatieObject,
+)
 from docload.documents.storage import open_content
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import run, start_import
@@ -46,3 +51,22 @@ def test_valid_rows_import_with_content_and_links(base_dir: Path, document_type_
     link = ObjectInformatieObject.objects.get()
     assert link.informatieobject == documents["doc 0"]
     assert link.object == f"{settings.ZAKEN_API_ROOT}zaken/{zaak}"
+
+
+def test_an_imported_document_is_version_1_and_keeps_it_when_updated(
+    base_dir: Path, document_type_url: str, api: APIClient
+) -> None:
+    (path,) = write_files(base_dir, 1, size=3000)
+    run(start_import([metadata_row(document_type_url, bestandspad=path, titel="Geïmporteerd")]))
+    document = EnkelvoudigInformatieObject.objects.get()
+    assert (document.versie, document.lock) == (1, "")
+    assert not EnkelvoudigInformatieObjectVersie.objects.exists()
+
+    url = f"/documenten/api/v1/enkelvoudiginformatieobjecten/{document.uuid}"
+    token = api.post(f"{url}/lock").json()["lock"]
+    body = {"titel": "Bijgewerkt", "inhoud": "bmlldXc=", "lock": token}  # "nieuw"
+    assert api.patch(url, body, format="json").json()["versie"] == 2
+    first = api.get(url, {"versie": 1}).json()
+    assert (first["titel"], first["bestandsomvang"]) == ("Geïmporteerd", 3000)
+    old = api.get(f"{url}/download", {"versie": 1})
+    assert b"".join(old.streaming_content) == (base_dir / path).read_bytes()

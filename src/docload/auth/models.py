@@ -13,6 +13,9 @@ class Scope(models.TextChoices):
     DOCUMENTEN_AANMAKEN = "documenten.aanmaken"
     DOCUMENTEN_BIJWERKEN = "documenten.bijwerken"
     DOCUMENTEN_VERWIJDEREN = "documenten.verwijderen"
+    DOCUMENTEN_LOCK = "documenten.lock"
+    DOCUMENTEN_GEFORCEERD_UNLOCK = "documenten.geforceerd-unlock"
+    DOCUMENTEN_GEFORCEERD_BIJWERKEN = "documenten.geforceerd-bijwerken"
     CATALOGI_LEZEN = "catalogi.lezen"
     CATALOGI_SCHRIJVEN = "catalogi.schrijven"
 

@@ -17,16 +17,23 @@ def applicatie_of(request: Request) -> Applicatie | None:
 
 
 class HasScopes(permissions.BasePermission):
-    """The view's `required_scopes[action]` (or per HTTP method) must be granted."""
+    """The view's `required_scopes[action]` (or per HTTP method) must be granted.
+
+    A tuple of scopes means any one of them (the standard's `(documenten.lock |
+    documenten.geforceerd-unlock)`).
+    """
 
     def has_permission(self, request: Request, view: Any) -> bool:
         applicatie = applicatie_of(request)
         if applicatie is None:
             return False
-        required: dict[str, str] = getattr(view, "required_scopes", {})
+        required: dict[str, str | tuple[str, ...]] = getattr(view, "required_scopes", {})
         key = getattr(view, "action", None) or (request.method or "").lower()
         scope = required.get(key) if key else None
-        return scope is None or applicatie.has_scope(scope)
+        if scope is None:
+            return True
+        alternatives = (scope,) if isinstance(scope, str) else scope
+        return any(applicatie.has_scope(alternative) for alternative in alternatives)
 
 
 class HasAllAuthorizations(permissions.BasePermission):

@@ -13,7 +13,7 @@ class EnkelvoudigInformatieObjectAdmin(admin.ModelAdmin):
     list_display = ("identificatie", "bronorganisatie", "titel", "creatiedatum", "bestandsomvang")
     list_filter = ("vertrouwelijkheidaanduiding", "status", "informatieobjecttype")
     search_fields = ("identificatie", "titel", "uuid")
-    readonly_fields = ("uuid", "content_key", "versie", "begin_registratie", "import_job")
+    readonly_fields = ("uuid", "content_key", "versie", "begin_registratie", "lock", "import_job")
     raw_id_fields = ("informatieobjecttype",)
     show_full_result_count = False  # counting a million rows on every page is slow
     inlines = [ObjectInformatieObjectInline]

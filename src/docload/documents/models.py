@@ -1,5 +1,7 @@
 import uuid
+from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from docload.documents.constants import (
@@ -46,8 +48,10 @@ class EnkelvoudigInformatieObject(models.Model):
     )
     trefwoorden = models.JSONField(default=list, blank=True)
     versie = models.PositiveIntegerField(default=1)
+    # The current version lives in this row; earlier ones in EnkelvoudigInformatieObjectVersie.
     begin_registratie = models.DateTimeField(auto_now=True)
-    locked = models.BooleanField(default=False)
+    # The lock token (`POST .../lock`); empty when the document is not locked.
+    lock = models.CharField(max_length=64, blank=True, default="")
     # The import that created the document, if any (for reports and rollback).
     import_job = models.ForeignKey(
         "imports.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -66,6 +70,90 @@ class EnkelvoudigInformatieObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bronorganisatie} - {self.identificatie}"
+
+    # True on the copy of an earlier version (EnkelvoudigInformatieObjectVersie.as_document).
+    is_earlier_version = False
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.lock)
+
+
+# Columns a version keeps outside its metadata snapshot, or does not keep at all (the lock and
+# the import belong to the document, not to a version).
+_NOT_IN_SNAPSHOT = {"id", "uuid", "versie", "begin_registratie", "content_key", "lock"}
+_NOT_IN_SNAPSHOT |= {"import_job"}
+
+
+def _snapshot_fields() -> list[models.Field[Any, Any]]:
+    return [
+        field
+        for field in EnkelvoudigInformatieObject._meta.concrete_fields
+        if field.name not in _NOT_IN_SNAPSHOT
+    ]
+
+
+class EnkelvoudigInformatieObjectVersie(models.Model):
+    """An earlier version of a document: what it was from `begin_registratie` until the next
+    version. The current version is the document's own row, so creating a document (the API or
+    an import) writes no row here; every update first copies the row it replaces here.
+    """
+
+    document = models.ForeignKey(
+        EnkelvoudigInformatieObject, on_delete=models.CASCADE, related_name="earlier_versions"
+    )
+    versie = models.PositiveIntegerField()
+    begin_registratie = models.DateTimeField()
+    # Storage key of this version's content, often shared with the next versions.
+    content_key = models.CharField(max_length=300, blank=True)
+    # The other metadata, {attname: value} (dates as ISO text).
+    metadata = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = "versie van een enkelvoudig informatieobject"
+        verbose_name_plural = "versies van enkelvoudige informatieobjecten"
+        constraints = [
+            models.UniqueConstraint(fields=["document", "versie"], name="unique_document_versie")
+        ]
+        indexes = [models.Index(fields=["document", "begin_registratie"])]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.versie}"
+
+    @classmethod
+    def of(cls, document: EnkelvoudigInformatieObject) -> "EnkelvoudigInformatieObjectVersie":
+        """The (unsaved) earlier version that `document`, as it is now, becomes."""
+        return cls(
+            document=document,
+            versie=document.versie,
+            begin_registratie=document.begin_registratie,
+            content_key=document.content_key,
+            metadata={
+                field.attname: field.value_from_object(document) for field in _snapshot_fields()
+            },
+        )
+
+    def as_document(self, document: EnkelvoudigInformatieObject) -> EnkelvoudigInformatieObject:
+        """`document` as it was in this version (an unsaved copy, never to be saved)."""
+        values = {
+            field.attname: None
+            if (value := self.metadata.get(field.attname)) is None
+            else field.to_python(value)
+            for field in _snapshot_fields()
+            if field.attname in self.metadata
+        }
+        earlier = EnkelvoudigInformatieObject(
+            pk=document.pk,
+            uuid=document.uuid,
+            lock=document.lock,
+            import_job_id=document.import_job_id,
+            versie=self.versie,
+            begin_registratie=self.begin_registratie,
+            content_key=self.content_key,
+            **values,
+        )
+        earlier.is_earlier_version = True
+        return earlier
 
 
 class ObjectInformatieObject(models.Model):

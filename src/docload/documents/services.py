@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import secrets
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from docload.documents.constants import Status
 from docload.documents.identifiers import allocate_identificaties, taken_identificaties
-from docload.documents.models import EnkelvoudigInformatieObject
+from docload.documents.models import EnkelvoudigInformatieObject, EnkelvoudigInformatieObjectVersie
 from docload.documents.storage import StoredContent, content_key, delete_content, store_content
 from docload.documents.validation import FieldError
 
@@ -58,17 +61,61 @@ def identificatie_errors(cleaned: dict[str, Any], exclude_pk: int | None) -> lis
     return []
 
 
+class Refused(Exception):
+    """A write the document's state does not allow (its lock, its status)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class UpdateCheck:
+    """What an update brings to be allowed: the `lock` from the body (None when absent), and
+    whether the application may change a `definitief` document."""
+
+    lock: str | None
+    may_change_definitief: bool = False
+
+
+def update_errors(document: EnkelvoudigInformatieObject, check: UpdateCheck) -> list[FieldError]:
+    """Why `document`, as stored, may not be updated (none when it may).
+
+    The order of Open Zaak: an unlocked document first, then a missing or wrong lock, then the
+    status.
+    """
+    if not document.lock:
+        return [FieldError("lock", "unlocked", "The document is not locked; lock it first.")]
+    if not check.lock:
+        return [FieldError("lock", "missing-lock-id", "The lock of the document is required.")]
+    if not secrets.compare_digest(check.lock, document.lock):
+        return [FieldError("lock", "incorrect-lock-id", "The lock is not the document's lock.")]
+    if document.status == Status.DEFINITIEF and not check.may_change_definitief:
+        return [
+            FieldError(
+                "status",
+                "modify-status-definitief",
+                "The document's status is definitief: it may not be changed.",
+            )
+        ]
+    return []
+
+
 def save_document(
     document: EnkelvoudigInformatieObject,
     cleaned: dict[str, Any],
     content: StoredContent | None,
+    check: UpdateCheck | None = None,
 ) -> EnkelvoudigInformatieObject:
     """Create or update `document` with validated values and optionally new content.
 
-    When content replaces earlier content, the old bytes are removed after the commit; when the
-    write fails, the new bytes are removed.
+    An update needs `check`, tested against the stored row while it is locked for the
+    transaction (`Refused` when it fails); the row as it was becomes an earlier version, content
+    included, and the document gets the next `versie`. When the write fails, new bytes are
+    removed.
     """
-    old_key = document.content_key
+    if document.pk is not None and check is None:
+        raise ValueError("an update needs an UpdateCheck")
     for name, value in cleaned.items():
         # An update without identificatie keeps the one the document has.
         if name != "identificatie" or value or not document.identificatie:
@@ -82,20 +129,80 @@ def save_document(
             if not document.identificatie:
                 (document.identificatie,) = allocate_identificaties(1, timezone.now().year)
             if document.pk is not None:
-                document.versie += 1
+                assert check is not None
+                stored = EnkelvoudigInformatieObject.objects.select_for_update().get(pk=document.pk)
+                if errors := update_errors(stored, check):
+                    raise Refused(errors)
+                EnkelvoudigInformatieObjectVersie.of(stored).save()
+                document.versie = stored.versie + 1
+                document.lock = stored.lock
             document.save()
     except Exception:
         if content is not None:
             delete_content([content.key])
         raise
-    if content is not None and old_key and old_key != content.key:
-        transaction.on_commit(lambda: delete_content([old_key]))
     return document
 
 
+def lock_document(document: EnkelvoudigInformatieObject) -> str:
+    """Lock the document and return its new lock; `Refused` when it is locked already."""
+    token = secrets.token_hex(16)
+    # Compare and set in one statement: of two concurrent locks, one wins.
+    if not EnkelvoudigInformatieObject.objects.filter(pk=document.pk, lock="").update(lock=token):
+        raise Refused([FieldError("lock", "existing-lock", "The document is already locked.")])
+    document.lock = token
+    return token
+
+
+def unlock_document(document: EnkelvoudigInformatieObject, lock: str | None, force: bool) -> None:
+    """Unlock the document with its lock, or without one when `force`; `Refused` when the lock is
+    missing or wrong (and not forced)."""
+    documents = EnkelvoudigInformatieObject.objects.filter(pk=document.pk)
+    if not force:
+        documents = documents.filter(lock=lock) if lock else documents.none()
+    if not documents.update(lock="") and not force:
+        raise Refused(
+            [FieldError("lock", "incorrect-lock-id", "The lock is not the document's lock.")]
+        )
+    document.lock = ""
+
+
+def version_of(
+    document: EnkelvoudigInformatieObject,
+    versie: int | None = None,
+    registratie_op: datetime.datetime | None = None,
+) -> EnkelvoudigInformatieObject | None:
+    """The document as it was in version `versie`, and/or the version current at
+    `registratie_op` (the last one registered at or before it); None when there is none."""
+    if versie is None and registratie_op is None:
+        return document
+    current_matches = (versie is None or versie == document.versie) and (
+        registratie_op is None or document.begin_registratie <= registratie_op
+    )
+    if current_matches:
+        return document
+    earlier = document.earlier_versions.all()
+    if versie is not None:
+        earlier = earlier.filter(versie=versie)
+    if registratie_op is not None:
+        earlier = earlier.filter(begin_registratie__lte=registratie_op)
+    found = earlier.order_by("-versie").first()
+    return found.as_document(document) if found is not None else None
+
+
+def content_keys_of(document: EnkelvoudigInformatieObject) -> set[str]:
+    """The content of every version of the document."""
+    keys = set(document.earlier_versions.values_list("content_key", flat=True))
+    keys.add(document.content_key)
+    return {key for key in keys if key}
+
+
 def delete_document(document: EnkelvoudigInformatieObject) -> None:
-    """Delete the document, and its content once the deletion is committed."""
-    key = document.content_key
-    document.delete()
-    if key:
-        transaction.on_commit(lambda: delete_content([key]))
+    """Delete the document with its versions, and their content once the deletion is committed."""
+    with transaction.atomic():
+        # No update may add a version (and its content) between listing the keys and deleting.
+        EnkelvoudigInformatieObject.objects.select_for_update().filter(pk=document.pk).first()
+        keys = sorted(content_keys_of(document))
+        document.delete()
+    if keys:
+        transaction.on_commit(lambda: delete_content(keys))

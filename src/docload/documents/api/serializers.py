@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -113,6 +114,12 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
     integriteit = IntegriteitSerializer(required=False, allow_null=True)
     informatieobjecttype = DocumentTypeUrlField(required=False)
     locked = serializers.BooleanField(read_only=True)
+    lock = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="PUT and PATCH: the document's lock (from POST .../lock). Ignored on POST.",
+    )
     trefwoorden = serializers.ListField(child=serializers.CharField(), required=False)
 
     def get_url(self, document: EnkelvoudigInformatieObject) -> str:
@@ -122,13 +129,14 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
 
     def to_representation(self, document: EnkelvoudigInformatieObject) -> dict[str, Any]:
         data = super().to_representation(document)
-        data["inhoud"] = (
-            absolute_url(
+        inhoud = None
+        if document.content_key:
+            inhoud = absolute_url(
                 self.context.get("request"), "enkelvoudiginformatieobject-download", document.uuid
             )
-            if document.content_key
-            else None
-        )
+            if document.is_earlier_version:
+                inhoud += "?" + urlencode({"versie": document.versie})
+        data["inhoud"] = inhoud
         data["ondertekening"] = OndertekeningSerializer(_ondertekening(document)).data
         data["integriteit"] = IntegriteitSerializer(_integriteit(document)).data
         return data
@@ -138,11 +146,12 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
         if "indicatie_gebruiksrecht" in attrs:
             attrs["indicatieGebruiksrecht"] = attrs.pop("indicatie_gebruiksrecht")
         inhoud = attrs.pop("inhoud", None)
+        lock = attrs.pop("lock", None)
         values = self._current_values() if self.partial else {}
         values.update(attrs)
         cleaned, errors = validate_document(values, DocumentTypes(), creating=self.instance is None)
         raise_field_errors(errors)
-        return {"cleaned": cleaned, "inhoud": inhoud}
+        return {"cleaned": cleaned, "inhoud": inhoud, "lock": lock}
 
     def _current_values(self) -> dict[str, Any]:
         document = self.instance
@@ -173,6 +182,18 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
             ),
             "trefwoorden": document.trefwoorden,
         }
+
+
+class LockSerializer(serializers.Serializer):
+    lock = serializers.CharField(read_only=True, help_text="The lock, for PUT, PATCH and unlock.")
+
+
+class UnlockSerializer(serializers.Serializer):
+    lock = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The document's lock; not needed with the scope documenten.geforceerd-unlock.",
+    )
 
 
 class ObjectInformatieObjectSerializer(serializers.ModelSerializer):

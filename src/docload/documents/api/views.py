@@ -8,39 +8,53 @@ from typing import Any, cast
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from docload.auth.models import Scope
 from docload.auth.permissions import applicatie_of, visible_levels
 from docload.documents.api.serializers import (
     EnkelvoudigInformatieObjectSerializer,
+    LockSerializer,
     ObjectInformatieObjectSerializer,
+    UnlockSerializer,
     field_error,
     raise_field_errors,
 )
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
 from docload.documents.services import (
     InvalidContent,
+    Refused,
+    UpdateCheck,
     delete_document,
     identificatie_errors,
+    lock_document,
     save_document,
     store_base64,
+    unlock_document,
+    update_errors,
+    version_of,
 )
 from docload.documents.storage import StoredContent, open_content
 from docload.documents.validation import FieldError, find_document_type
 
-_DOCUMENT_SCOPES = {
+# A tuple: any one of the scopes (as the standard's `(a | b)`).
+_DOCUMENT_SCOPES: dict[str, str | tuple[str, ...]] = {
     "list": Scope.DOCUMENTEN_LEZEN,
     "retrieve": Scope.DOCUMENTEN_LEZEN,
     "download": Scope.DOCUMENTEN_LEZEN,
     "create": Scope.DOCUMENTEN_AANMAKEN,
-    "update": Scope.DOCUMENTEN_BIJWERKEN,
-    "partial_update": Scope.DOCUMENTEN_BIJWERKEN,
+    "update": (Scope.DOCUMENTEN_BIJWERKEN, Scope.DOCUMENTEN_GEFORCEERD_BIJWERKEN),
+    "partial_update": (Scope.DOCUMENTEN_BIJWERKEN, Scope.DOCUMENTEN_GEFORCEERD_BIJWERKEN),
     "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
+    "lock": Scope.DOCUMENTEN_LOCK,
+    "unlock": (Scope.DOCUMENTEN_LOCK, Scope.DOCUMENTEN_GEFORCEERD_UNLOCK),
 }
 
 
@@ -63,6 +77,54 @@ def _filter_date(request: Request, name: str) -> datetime.date | None:
         raise field_error(name, "invalid", f"{value!r} is not a date (YYYY-MM-DD).") from None
 
 
+def _has_scope(request: Request, scope: str) -> bool:
+    applicatie = applicatie_of(request)
+    return applicatie is not None and applicatie.has_scope(scope)
+
+
+def _requested_version(
+    request: Request, document: EnkelvoudigInformatieObject
+) -> EnkelvoudigInformatieObject:
+    """The version `?versie=` and/or `?registratieOp=` ask for (404 when there is none)."""
+    params = request.query_params
+    versie: int | None = None
+    registratie_op: datetime.datetime | None = None
+    if (text := params.get("versie")) is not None:
+        if not text.isdigit() or int(text) < 1:
+            raise field_error("versie", "invalid", f"{text!r} is not a version number.")
+        versie = int(text)
+    if (text := params.get("registratieOp")) is not None:
+        try:
+            registratie_op = parse_datetime(text)
+        except ValueError:
+            registratie_op = None
+        if registratie_op is None:
+            raise field_error(
+                "registratieOp", "invalid", f"{text!r} is not an ISO 8601 date and time."
+            )
+        if timezone.is_naive(registratie_op):
+            registratie_op = timezone.make_aware(registratie_op)
+    found = version_of(document, versie, registratie_op)
+    if found is None:
+        raise Http404("The document has no such version.")
+    applicatie = applicatie_of(request)
+    levels = visible_levels(applicatie) if applicatie is not None else []
+    if levels is not None and found.vertrouwelijkheidaanduiding not in levels:
+        raise Http404("The document has no such version.")
+    return found
+
+
+_VERSION_PARAMETERS = [
+    OpenApiParameter(
+        "versie", int, description="The version (`versie`) to return; default the latest."
+    ),
+    OpenApiParameter(
+        "registratieOp",
+        OpenApiTypes.DATETIME,
+        description="Return the version that was current at this moment (ISO 8601).",
+    ),
+]
+
 _LIST_FILTERS = [
     OpenApiParameter("identificatie", str),
     OpenApiParameter("bronorganisatie", str),
@@ -72,7 +134,10 @@ _LIST_FILTERS = [
 ]
 
 
-@extend_schema_view(list=extend_schema(parameters=_LIST_FILTERS))
+@extend_schema_view(
+    list=extend_schema(parameters=_LIST_FILTERS),
+    retrieve=extend_schema(parameters=_VERSION_PARAMETERS),
+)
 class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
     """Documents: metadata plus content."""
 
@@ -100,14 +165,28 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
             documents = documents.filter(creatiedatum__lte=until)
         return documents
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        document = _requested_version(request, self.get_object())
+        return Response(self.get_serializer(document).data)
+
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        self._save(serializer, EnkelvoudigInformatieObject())
+        self._save(serializer, EnkelvoudigInformatieObject(), None)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        self._save(serializer, cast(EnkelvoudigInformatieObject, serializer.instance))
+        check = UpdateCheck(
+            lock=serializer.validated_data["lock"],
+            may_change_definitief=_has_scope(self.request, Scope.DOCUMENTEN_GEFORCEERD_BIJWERKEN),
+        )
+        document = cast(EnkelvoudigInformatieObject, serializer.instance)
+        # Before storing any content; checked again on the locked row when saving.
+        raise_field_errors(update_errors(document, check))
+        self._save(serializer, document, check)
 
     def _save(
-        self, serializer: serializers.BaseSerializer, document: EnkelvoudigInformatieObject
+        self,
+        serializer: serializers.BaseSerializer,
+        document: EnkelvoudigInformatieObject,
+        check: UpdateCheck | None,
     ) -> None:
         cleaned: dict[str, Any] = serializer.validated_data["cleaned"]
         inhoud: str | None = serializer.validated_data["inhoud"]
@@ -119,7 +198,10 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
             except InvalidContent as exc:
                 raise field_error("inhoud", "invalid", f"Not valid base64: {exc}") from exc
         try:
-            serializer.instance = save_document(document, cleaned, content)
+            serializer.instance = save_document(document, cleaned, content, check)
+        except Refused as refused:
+            raise_field_errors(refused.errors)
+            raise
         except IntegrityError:
             # Another request took the identificatie between the check above and the insert.
             raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
@@ -128,11 +210,14 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: EnkelvoudigInformatieObject) -> None:
         delete_document(instance)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=_VERSION_PARAMETERS,
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, uuid: str | None = None) -> FileResponse:
-        """Stream the document's content."""
-        document = self.get_object()
+        """Stream the document's content (of the latest version, or the one asked for)."""
+        document = _requested_version(request, self.get_object())
         if not document.content_key:
             raise Http404("This document has no content.")
         return FileResponse(
@@ -141,6 +226,33 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
             filename=document.bestandsnaam or str(document.uuid),
             content_type=document.formaat or "application/octet-stream",
         )
+
+    @extend_schema(request=None, responses={200: LockSerializer})
+    @action(detail=True, methods=["post"])
+    def lock(self, request: Request, uuid: str | None = None) -> Response:
+        """Lock the document: PUT, PATCH and unlock need the returned lock."""
+        document = self.get_object()
+        try:
+            token = lock_document(document)
+        except Refused as refused:
+            raise_field_errors(refused.errors)
+            raise
+        return Response(LockSerializer({"lock": token}).data)
+
+    @extend_schema(request=UnlockSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, uuid: str | None = None) -> Response:
+        """Unlock the document with its lock, or without one with documenten.geforceerd-unlock."""
+        document = self.get_object()
+        body = UnlockSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        force = _has_scope(request, Scope.DOCUMENTEN_GEFORCEERD_UNLOCK)
+        try:
+            unlock_document(document, body.validated_data.get("lock"), force=force)
+        except Refused as refused:
+            raise_field_errors(refused.errors)
+            raise
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
