@@ -69,6 +69,9 @@ def test_create_list_download_patch_delete(
 
     document = EnkelvoudigInformatieObject.objects.get()
     assert content_storage().exists(document.content_key)
+    refused = api.delete(created["url"])
+    assert refused.status_code == 400 and refused.json()["code"] == "destroy-locked"
+    assert api.post(f"{created['url']}/unlock", {"lock": token}, format="json").status_code == 204
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(created["url"]).status_code == 204
     assert not EnkelvoudigInformatieObject.objects.exists()
@@ -240,7 +243,10 @@ def test_object_links(api: APIClient, document_type_url: str) -> None:
     assert again.status_code == 400
     listed = api.get(f"/documenten/api/v1/objectinformatieobjecten?object={zaak}").json()
     assert [item["informatieobject"] for item in listed["results"]] == [created["url"]]
+    refused = api.delete(created["url"])
+    assert refused.status_code == 400 and refused.json()["code"] == "pending-relations"
     assert api.delete(link.json()["url"]).status_code == 204
+    assert api.delete(created["url"]).status_code == 204
 
 
 def test_put_without_identificatie_keeps_it(api: APIClient, document_type_url: str) -> None:

@@ -297,6 +297,7 @@ def test_delete_removes_the_content_of_every_version(
         b"two",
     ]
 
+    assert api.post(f"{created['url']}/unlock", {"lock": token}, format="json").status_code == 204
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(created["url"]).status_code == 204
     assert [p.read_bytes() for p in stored_files(data_dir)] == [b"other"]

@@ -12,12 +12,14 @@ class ZGWTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 
-    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]]:
-        """The scope the operation needs (`required_scopes` of its view), as the standards list
-        it; none for the bulk endpoints, which need `heeft_alle_autorisaties` instead."""
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[str]]]:
+        """The scope the operation needs (`required_scopes` of its view); where any of several
+        will do, one requirement each (OpenAPI's "or"). None for the bulk endpoints, which need
+        `heeft_alle_autorisaties` instead."""
         view = auto_schema.view
         key = getattr(view, "action", None) or auto_schema.method.lower()
-        scope = getattr(view, "required_scopes", {}).get(key)
-        return {
-            self.name: [str(scope.value if hasattr(scope, "value") else scope)] if scope else []
-        }
+        scopes = getattr(view, "required_scopes", {}).get(key)
+        if not scopes:
+            return [{self.name: []}]
+        alternatives = scopes if isinstance(scopes, tuple) else (scopes,)
+        return [{self.name: [str(scope)]} for scope in alternatives]

@@ -208,6 +208,17 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
             raise
 
     def perform_destroy(self, instance: EnkelvoudigInformatieObject) -> None:
+        # As the standard: a locked document, or one still linked to objects, stays.
+        if instance.lock:
+            raise field_error(
+                "nonFieldErrors", "destroy-locked", "A locked document cannot be deleted."
+            )
+        if instance.object_links.exists():
+            raise field_error(
+                "nonFieldErrors",
+                "pending-relations",
+                "Delete the document's objectinformatieobjecten before the document.",
+            )
         delete_document(instance)
 
     @extend_schema(
