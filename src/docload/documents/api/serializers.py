@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from docload.catalog.api.serializers import InformatieObjectTypeSerializer
 from docload.documents.constants import (
     VERTROUWELIJKHEID_CHOICES,
     IntegriteitAlgoritme,
@@ -139,6 +140,12 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
         data["inhoud"] = inhoud
         data["ondertekening"] = OndertekeningSerializer(_ondertekening(document)).data
         data["integriteit"] = IntegriteitSerializer(_integriteit(document)).data
+        if "informatieobjecttype" in self.context.get("expand", ()):
+            data["_expand"] = {
+                "informatieobjecttype": InformatieObjectTypeSerializer(
+                    document.informatieobjecttype, context=self.context
+                ).data
+            }
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -212,6 +219,14 @@ class ObjectInformatieObjectSerializer(serializers.ModelSerializer):
 
     def get_url(self, link: ObjectInformatieObject) -> str:
         return absolute_url(self.context.get("request"), "objectinformatieobject-detail", link.uuid)
+
+    def to_representation(self, link: ObjectInformatieObject) -> dict[str, Any]:
+        data = dict(super().to_representation(link))
+        if "informatieobject" in self.context.get("expand", ()):
+            context = {**self.context, "expand": set()}
+            document = EnkelvoudigInformatieObjectSerializer(link.informatieobject, context=context)
+            data["_expand"] = {"informatieobject": document.data}
+        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ObjectInformatieObject.objects.filter(

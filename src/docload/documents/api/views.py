@@ -19,6 +19,17 @@ from rest_framework.response import Response
 
 from docload.auth.models import Scope
 from docload.auth.permissions import applicatie_of, visible_levels
+from docload.documents.api.filters import (
+    DOCUMENT_FILTERS,
+    EXPAND,
+    LINK_FILTERS,
+    PAGE,
+    checked_query,
+    expand_parameter,
+    expanded,
+    filter_documents,
+    filter_links,
+)
 from docload.documents.api.serializers import (
     EnkelvoudigInformatieObjectSerializer,
     LockSerializer,
@@ -42,7 +53,6 @@ from docload.documents.services import (
     version_of,
 )
 from docload.documents.storage import StoredContent, open_content
-from docload.documents.validation import FieldError, find_document_type
 
 # A tuple: any one of the scopes (as the standard's `(a | b)`).
 _DOCUMENT_SCOPES: dict[str, str | tuple[str, ...]] = {
@@ -65,16 +75,6 @@ def _visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject
     if levels is not None:
         documents = documents.filter(vertrouwelijkheidaanduiding__in=levels)
     return documents.order_by("pk")
-
-
-def _filter_date(request: Request, name: str) -> datetime.date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise field_error(name, "invalid", f"{value!r} is not a date (YYYY-MM-DD).") from None
 
 
 def _has_scope(request: Request, scope: str) -> bool:
@@ -125,45 +125,59 @@ _VERSION_PARAMETERS = [
     ),
 ]
 
-_LIST_FILTERS = [
-    OpenApiParameter("identificatie", str),
-    OpenApiParameter("bronorganisatie", str),
-    OpenApiParameter("informatieobjecttype", OpenApiTypes.URI),
-    OpenApiParameter("creatiedatum__gte", OpenApiTypes.DATE),
-    OpenApiParameter("creatiedatum__lte", OpenApiTypes.DATE),
-]
+# The query parameters each action knows; any other is a 400.
+_DOCUMENT_QUERY = {
+    "list": {*(p.name for p in DOCUMENT_FILTERS), PAGE, EXPAND},
+    "retrieve": {"versie", "registratieOp", EXPAND},
+    "download": {"versie", "registratieOp"},
+}
+_LINK_QUERY = {"list": {*(p.name for p in LINK_FILTERS), EXPAND}, "retrieve": {EXPAND}}
+
+
+class _CheckedQuery(viewsets.GenericViewSet):
+    """Checks the query of the actions in `known_query`; `expand` reaches the serializer."""
+
+    known_query: dict[str, set[str]]
+    expandable: tuple[str, ...]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        known = self.known_query.get(self.action or "")
+        self.query = checked_query(request, known) if known is not None else {}
+        self.expand = expanded(self.query, self.expandable)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context["expand"] = getattr(self, "expand", set())
+        return context
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=_LIST_FILTERS),
-    retrieve=extend_schema(parameters=_VERSION_PARAMETERS),
+    list=extend_schema(parameters=[*DOCUMENT_FILTERS, expand_parameter("informatieobjecttype")]),
+    retrieve=extend_schema(
+        parameters=[*_VERSION_PARAMETERS, expand_parameter("informatieobjecttype")]
+    ),
 )
-class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
+class EnkelvoudigInformatieObjectViewSet(
+    _CheckedQuery,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+):
     """Documents: metadata plus content."""
 
     serializer_class = EnkelvoudigInformatieObjectSerializer
     lookup_field = "uuid"
     lookup_value_regex = "[0-9a-fA-F-]{36}"
     required_scopes = _DOCUMENT_SCOPES
+    known_query = _DOCUMENT_QUERY
+    expandable = ("informatieobjecttype",)
 
     def get_queryset(self) -> QuerySet[EnkelvoudigInformatieObject]:
         documents = _visible_documents(self.request)
-        if self.action != "list":
-            return documents
-        params = self.request.query_params
-        for name in ("identificatie", "bronorganisatie"):
-            if params.get(name):
-                documents = documents.filter(**{name: params[name]})
-        if params.get("informatieobjecttype"):
-            found = find_document_type(params["informatieobjecttype"])
-            if isinstance(found, FieldError):
-                return documents.none()
-            documents = documents.filter(informatieobjecttype=found)
-        if (since := _filter_date(self.request, "creatiedatum__gte")) is not None:
-            documents = documents.filter(creatiedatum__gte=since)
-        if (until := _filter_date(self.request, "creatiedatum__lte")) is not None:
-            documents = documents.filter(creatiedatum__lte=until)
-        return documents
+        return filter_documents(documents, self.query) if self.action == "list" else documents
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         document = _requested_version(request, self.get_object())
@@ -267,19 +281,15 @@ class EnkelvoudigInformatieObjectViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("object", OpenApiTypes.URI),
-            OpenApiParameter("informatieobject", OpenApiTypes.URI),
-        ]
-    )
+    list=extend_schema(parameters=[*LINK_FILTERS, expand_parameter("informatieobject")]),
+    retrieve=extend_schema(parameters=[expand_parameter("informatieobject")]),
 )
 class ObjectInformatieObjectViewSet(
+    _CheckedQuery,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
 ):
     """Links between documents and zaken, besluiten or verzoeken."""
 
@@ -292,15 +302,15 @@ class ObjectInformatieObjectViewSet(
         "create": Scope.DOCUMENTEN_AANMAKEN,
         "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
     }
+    known_query = _LINK_QUERY
+    expandable = ("informatieobject",)
+    # The standard lists them as a plain array, not a page.
+    pagination_class = None
 
     def get_queryset(self) -> QuerySet[ObjectInformatieObject]:
         links = ObjectInformatieObject.objects.filter(
             informatieobject__in=_visible_documents(self.request)
         ).select_related("informatieobject")
-        params = self.request.query_params
-        if params.get("object"):
-            links = links.filter(object=params["object"])
-        if params.get("informatieobject"):
-            uuid = params["informatieobject"].rstrip("/").rsplit("/", 1)[-1]
-            links = links.filter(informatieobject__uuid=uuid) if len(uuid) == 36 else links.none()
+        if self.action == "list":
+            links = filter_links(links, self.query)
         return links.order_by("pk")

@@ -1,0 +1,127 @@
+"""Query parameters of the Documenten API lists, as the standard has them.
+
+A parameter the operation does not know, or a filter given without a value, is a 400 naming
+it: never silently ignored, so a misspelt filter cannot return everything.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Collection
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
+
+from docload.documents.api.serializers import field_error, raise_field_errors
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.validation import FieldError, find_document_type
+
+PAGE = "page"
+EXPAND = "expand"
+
+DOCUMENT_FILTERS = [
+    OpenApiParameter("identificatie", str),
+    OpenApiParameter("bronorganisatie", str),
+    OpenApiParameter("trefwoorden", str, description="Keywords separated by commas: all of them."),
+    OpenApiParameter("informatieobjecttype", OpenApiTypes.URI),
+    OpenApiParameter("creatiedatum__gte", OpenApiTypes.DATE),
+    OpenApiParameter("creatiedatum__lte", OpenApiTypes.DATE),
+]
+LINK_FILTERS = [
+    OpenApiParameter("object", OpenApiTypes.URI),
+    OpenApiParameter("informatieobject", OpenApiTypes.URI),
+]
+
+
+def expand_parameter(*names: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        EXPAND, str, description=f"Linked resources to include in `_expand`: {', '.join(names)}."
+    )
+
+
+def checked_query(request: Request, known: Collection[str]) -> dict[str, str]:
+    """The request's query parameters; 400 when one is unknown or given empty."""
+    errors = []
+    for name, values in request.query_params.lists():
+        if name not in known:
+            errors.append(FieldError(name, "unknown-parameters", f"Unknown parameter {name!r}."))
+        elif not all(value.strip() for value in values):
+            errors.append(FieldError(name, "blank", f"{name} needs a value."))
+    raise_field_errors(errors)
+    return {name: request.query_params[name] for name in request.query_params}
+
+
+def expanded(params: dict[str, str], allowed: Collection[str]) -> set[str]:
+    """The names `expand` asks for; 400 for one that cannot be expanded."""
+    names = {name.strip() for name in params.get(EXPAND, "").split(",") if name.strip()}
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        raise field_error(EXPAND, "invalid", f"Cannot expand {', '.join(unknown)}.")
+    return names
+
+
+def filter_documents(
+    documents: QuerySet[EnkelvoudigInformatieObject], params: dict[str, str]
+) -> QuerySet[EnkelvoudigInformatieObject]:
+    for name in ("identificatie", "bronorganisatie"):
+        if name in params:
+            documents = documents.filter(**{name: params[name]})
+    if "trefwoorden" in params:
+        for keyword in (word.strip() for word in params["trefwoorden"].split(",")):
+            if keyword:
+                documents = _with_keyword(documents, keyword)
+    if "informatieobjecttype" in params:
+        found = find_document_type(params["informatieobjecttype"])
+        if isinstance(found, FieldError):
+            raise_field_errors([found])
+        else:
+            documents = documents.filter(informatieobjecttype=found)
+    if "creatiedatum__gte" in params:
+        documents = documents.filter(creatiedatum__gte=_date(params, "creatiedatum__gte"))
+    if "creatiedatum__lte" in params:
+        documents = documents.filter(creatiedatum__lte=_date(params, "creatiedatum__lte"))
+    return documents
+
+
+def _with_keyword(
+    documents: QuerySet[EnkelvoudigInformatieObject], keyword: str
+) -> QuerySet[EnkelvoudigInformatieObject]:
+    if connection.vendor == "postgresql":
+        return documents.filter(trefwoorden__contains=[keyword])
+    # SQLite has no JSON containment lookup: ask its json_each for the keyword.
+    column = f"{EnkelvoudigInformatieObject._meta.db_table}.trefwoorden"
+    has = RawSQL(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = %s)", [keyword])
+    return documents.alias(has_keyword=has).filter(has_keyword=True)
+
+
+def _date(params: dict[str, str], name: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(params[name])
+    except ValueError:
+        raise field_error(
+            name, "invalid", f"{params[name]!r} is not a date (YYYY-MM-DD)."
+        ) from None
+
+
+def filter_links(
+    links: QuerySet[ObjectInformatieObject], params: dict[str, str]
+) -> QuerySet[ObjectInformatieObject]:
+    if "object" in params:
+        links = links.filter(object=params["object"])
+    if "informatieobject" in params:
+        links = links.filter(informatieobject__uuid=_document_uuid(params["informatieobject"]))
+    return links
+
+
+def _document_uuid(url: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(url.rstrip("/").rsplit("/", 1)[-1])
+    except ValueError:
+        raise field_error(
+            "informatieobject", "invalid", f"{url!r} is not an enkelvoudiginformatieobject URL."
+        ) from None
