@@ -33,3 +33,14 @@ def test_invalid_type_is_refused(api: APIClient) -> None:
     assert response.status_code == 400
     names = {param["name"] for param in response.json()["invalidParams"]}
     assert names == {"vertrouwelijkheidaanduiding", "beginGeldigheid"}
+
+
+def test_a_number_is_not_a_string(api: APIClient) -> None:
+    body = {
+        "omschrijving": 0,
+        "vertrouwelijkheidaanduiding": "intern",
+        "beginGeldigheid": "2024-01-01",
+    }
+    response = api.post(TYPES, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["name"] == "omschrijving"

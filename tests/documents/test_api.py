@@ -260,12 +260,17 @@ def test_put_without_identificatie_keeps_it(api: APIClient, document_type_url: s
     assert replaced["ondertekening"] == {"soort": "", "datum": None}
 
 
-@pytest.mark.parametrize("page", ["99999999999999999999", str(2**63), "-1", "abc", "0"])
-def test_a_page_out_of_range_is_404_not_500(api: APIClient, page: str) -> None:
+@pytest.mark.parametrize(
+    "page", ["99999999999999999999", str(2**63), "-1", "abc", "0", "", "٣", ["1", "2"]]
+)
+def test_a_page_out_of_range_is_404_not_500(api: APIClient, page: str | list[str]) -> None:
     api.raise_request_exception = False
-    response = api.get(DOCUMENTS, {"page": page})
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/problem+json"
+    for url in (DOCUMENTS, "/catalogi/api/v1/informatieobjecttypen"):
+        response = api.get(url, {"page": page})
+        # No such page (404), or a page parameter empty or given twice (400).
+        expected = 400 if page == "" or isinstance(page, list) else 404
+        assert response.status_code == (404 if "catalogi" in url else expected), url
+        assert response["Content-Type"] == "application/problem+json"
 
 
 def test_a_body_that_is_not_json_is_a_validation_error(api: APIClient) -> None:

@@ -49,6 +49,13 @@ def test_documents_filter_by_identificatie_bronorganisatie_and_trefwoorden(
         (LINKS, {"objct": "https://zaken.example/1"}, "objct", "unknown-parameters"),
         (LINKS, {"informatieobject": "not-a-url"}, "informatieobject", "invalid"),
         (LINKS, {"object": " "}, "object", "blank"),
+        (LINKS, {"object": "null"}, "object", "invalid"),
+        (
+            LINKS,
+            {"object": ["https://zaken.example/1", "https://zaken.example/2"]},
+            "object",
+            "invalid",
+        ),  # given twice
     ],
 )
 def test_unknown_or_empty_parameters_are_400_naming_them(

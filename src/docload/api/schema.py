@@ -15,8 +15,9 @@ from rest_framework import serializers
 
 # The standards' names for the router's actions; others (download, lock, publish) keep theirs.
 _ACTION_NAMES = {"retrieve": "read", "destroy": "delete"}
-# Errors every operation may answer (the standards list 406, 409, 410, 415 and 429 everywhere).
-_ALWAYS = (401, 403, 406, 409, 410, 412, 415, 429, 500)
+# Errors every operation may answer: the standards list 406, 409, 410, 415 and 429 everywhere,
+# and docload answers 400 to any query parameter it does not know.
+_ALWAYS = (400, 401, 403, 406, 409, 410, 412, 415, 429, 500)
 
 _FIELD_VALIDATION_ERROR = inline_serializer(
     "FieldValidationError",
@@ -56,17 +57,21 @@ class ZGWAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = dict(super()._get_response_bodies(direction))
-        if not self._is_zgw():
-            return responses
-        codes: list[int] = list(_ALWAYS)
-        if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
-            codes.append(400)
-        if "{" in self.path:
-            codes.append(404)
-        for code in sorted(codes):
-            body = ValidatieFout if code == 400 else Fout
+        if self._is_zgw():
+            # Lists answer 404 too, for a page out of range.
+            errors = {code: ValidatieFout if code == 400 else Fout for code in (*_ALWAYS, 404)}
+            media_types = ["application/problem+json"]
+        else:
+            # A dialect's view declares its error shape; authentication errors take it too.
+            shape = getattr(self.view, "error_schema", None)
+            if shape is None:
+                return responses
+            errors = {code: shape for code in getattr(self.view, "error_codes", (401, 403))}
+            if "{" in self.path:
+                errors[404] = shape
+            media_types = getattr(self.view, "error_media_types", ["application/json"])
+        for code, body in sorted(errors.items()):
             responses.setdefault(
-                str(code),
-                self._get_response_for_code(body, str(code), ["application/problem+json"]),
+                str(code), self._get_response_for_code(body, str(code), media_types)
             )
         return responses

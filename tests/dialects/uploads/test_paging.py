@@ -102,6 +102,7 @@ def test_files_page_refuses_bad_queries_and_unknown_definitions(api: APIClient) 
         {"limit": "1e3"},
         {"offset": "+1"},
         {"limit": "٣"},  # a digit, but not an ASCII one
+        {"limit": ["1", "2"]},  # given twice
     ],
 )
 def test_paging_parameters_out_of_range_are_422(api: APIClient, parameters: dict[str, str]) -> None:

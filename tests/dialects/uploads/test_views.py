@@ -138,6 +138,8 @@ def test_create_answers_201_with_location_files_and_metadata(api: APIClient) -> 
         ({"fileDefinitions": [{"name": "../a.pdf"}]}, "invalid"),
         ({"fileDefinitions": [{"name": "dir\\a.pdf"}]}, "invalid"),
         ({"fileDefinitions": [{"name": ".."}]}, "invalid"),
+        ({"fileDefinitions": [{"name": 7}]}, "invalid"),
+        ({"fileDefinitions": [{"name": "a.pdf", "uiKey": 1}]}, "invalid"),
         ({"fileDefinitions": [{"name": "é" * 128 + ".pdf"}]}, "max_length"),
         ({"fileDefinitions": [{"name": "a.pdf", "size": -1}]}, "min_value"),
         ({"fileDefinitions": [{"name": "a.pdf"}, {"name": "a.pdf"}]}, "unique"),
@@ -272,7 +274,9 @@ def test_put_records_the_change_and_keeps_the_rest(api: APIClient) -> None:
 
     wrong_id = api.put(f"{BASE}/{definition['id']}", {"id": create(api, "b.pdf")["id"]}, "json")
     not_object = api.put(f"{BASE}/{definition['id']}", [1], "json")
-    assert (wrong_id.status_code, not_object.status_code) == (422, 422)
+    no_body = api.generic("PUT", f"{BASE}/{definition['id']}", b"", "application/json")
+    codes_seen = (wrong_id.status_code, not_object.status_code, no_body.status_code)
+    assert codes_seen == (422, 422, 422)
 
 
 # --- files: add, upload, delete ---------------------------------------------------------------

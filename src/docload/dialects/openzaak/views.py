@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from docload.api.schema import Fout
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
 from docload.imports.content import check_base_dir
@@ -43,6 +44,9 @@ def problem(exc: ImportProblem) -> serializers.ValidationError:
 
 class ImportView(APIView):
     permission_classes = [HasAllAuthorizations]
+    error_schema = Fout
+    error_codes = (400, 401, 403)  # 400: the import's state does not allow the operation
+    error_media_types = ["application/problem+json"]
 
     def job(self, uuid: Any) -> Job:
         return get_object_or_404(Job, uuid=uuid)

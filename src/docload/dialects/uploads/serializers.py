@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from docload.api.fields import StrictCharField
 from docload.imports.areas import NewFile
 from docload.imports.jobs import job_status
 from docload.imports.models import AreaStatus, FileStatus, Job, StagedFile, StagingArea
@@ -22,7 +23,7 @@ _MAX_NAME_BYTES = 255
 
 class FileDefinitionSerializer(serializers.Serializer[StagedFile]):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    name = serializers.CharField(help_text="File name with extension; unique in its definition.")
+    name = StrictCharField(help_text="File name with extension; unique in its definition.")
     status = serializers.ChoiceField(choices=FileStatus.choices, read_only=True)
     sourcePath = serializers.SerializerMethodField(
         help_text="Where the uploaded bytes are kept, under the staging area."
@@ -38,9 +39,7 @@ class FileDefinitionSerializer(serializers.Serializer[StagedFile]):
         allow_null=True,
         help_text="Declared size in KB.",
     )
-    uiKey = serializers.CharField(
-        source="client_key", required=False, allow_blank=True, max_length=255
-    )
+    uiKey = StrictCharField(source="client_key", required=False, allow_blank=True, max_length=255)
     sha256 = serializers.CharField(
         read_only=True, help_text="Digest of the uploaded bytes, computed while they streamed."
     )

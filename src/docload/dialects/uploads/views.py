@@ -88,7 +88,8 @@ def _page(request: Request, default_limit: int) -> slice:
     """The `offset` and `limit` parameters as a slice, or 422. Each fits FOLIO's int32."""
     bounds = []
     for name, default in (("offset", 0), ("limit", default_limit)):
-        raw = request.query_params.get(name, "")
+        given = request.query_params.getlist(name)
+        raw = given[0] if len(given) == 1 else "" if not given else "given twice"
         value = int(raw) if re.fullmatch("[0-9]{1,10}", raw) else -1 if raw else default
         if not 0 <= value <= _MAX_INT32:
             raise FolioErrors.one(
@@ -102,6 +103,8 @@ def _query(
     request: Request, fields: dict[str, Callable[[str], Q]], sort_fields: dict[str, str]
 ) -> Query:
     """The request's CQL `query` (all records when absent), or 422."""
+    if len(request.query_params.getlist("query")) > 1:
+        raise FolioErrors.one(422, "Give one query.", "invalid-query")
     text = request.query_params.get("query", "").strip()
     try:
         return parse_query(text or "cql.allRecords=1", fields, sort_fields)
@@ -126,6 +129,7 @@ def _responses(ok: int, body: Any, *errors: int) -> dict[int, Any]:
 
 class UploadsView(APIView):
     permission_classes = [HasAllAuthorizations]
+    error_schema = _ERRORS
 
     def get_exception_handler(self) -> Any:
         return exception_handler
@@ -209,14 +213,15 @@ class UploadDefinitionView(UploadsView):
         Every top-level field is kept by the server and files change through their own
         endpoints, so this checks the body, records the change in `metadata` and returns it.
         """
-        if not isinstance(request.data, dict):
-            raise FolioErrors.one(422, "The body must be a JSON object.", "invalid")
+        area = self.definition(definition_id)
+        if not isinstance(request.data, dict) or not request.data:
+            raise FolioErrors.one(422, "The body must be the definition, a JSON object.", "invalid")
+        UploadDefinitionSerializer(data=request.data).is_valid(raise_exception=True)
         given = request.data.get("id")
         if given is not None and given != str(definition_id):
             raise FolioErrors.one(
                 422, "The id in the body differs from the one in the path.", "invalid"
             )
-        area = self.definition(definition_id)
         areas.touch(area, _user_id(request), status=area.status)
         return self.definition_response(area)
 

@@ -10,6 +10,8 @@ import datetime
 import uuid
 from collections.abc import Collection
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -22,6 +24,7 @@ from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformat
 from docload.documents.validation import FieldError, find_document_type
 
 PAGE = "page"
+_URL = URLValidator()
 EXPAND = "expand"
 
 DOCUMENT_FILTERS = [
@@ -52,6 +55,8 @@ def checked_query(request: Request, known: Collection[str]) -> dict[str, str]:
             errors.append(FieldError(name, "unknown-parameters", f"Unknown parameter {name!r}."))
         elif not all(value.strip() for value in values):
             errors.append(FieldError(name, "blank", f"{name} needs a value."))
+        elif len(values) > 1:
+            errors.append(FieldError(name, "invalid", f"{name} is given more than once."))
     raise_field_errors(errors)
     return {name: request.query_params[name] for name in request.query_params}
 
@@ -112,6 +117,10 @@ def filter_links(
     links: QuerySet[ObjectInformatieObject], params: dict[str, str]
 ) -> QuerySet[ObjectInformatieObject]:
     if "object" in params:
+        try:
+            _URL(params["object"])
+        except ValidationError:
+            raise field_error("object", "invalid", f"{params['object']!r} is not a URL.") from None
         links = links.filter(object=params["object"])
     if "informatieobject" in params:
         links = links.filter(informatieobject__uuid=_document_uuid(params["informatieobject"]))
