@@ -30,7 +30,7 @@ SCHEMATHESIS = str(Path(sys.executable).parent / "st")
     ],
 )
 def test_no_5xx_and_every_response_as_the_schema_says(
-    deployment: Deployment, schema: str, excluded: str
+    deployment: Deployment, schema: str, excluded: str, tmp_path: Path
 ) -> None:
     deployment.serve(worker=False)
     deployment.published_type()
@@ -56,5 +56,6 @@ def test_no_5xx_and_every_response_as_the_schema_says(
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,  # where schemathesis keeps its example database
     )
     assert done.returncode == 0, done.stdout[-6000:]
