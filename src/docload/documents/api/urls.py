@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from docload.documents.api.views import (
+    BestandsDeelViewSet,
     EnkelvoudigInformatieObjectViewSet,
     ObjectInformatieObjectViewSet,
 )
@@ -14,4 +15,5 @@ router.register(
 router.register(
     "objectinformatieobjecten", ObjectInformatieObjectViewSet, basename="objectinformatieobject"
 )
+router.register("bestandsdelen", BestandsDeelViewSet, basename="bestandsdeel")
 urlpatterns = router.urls

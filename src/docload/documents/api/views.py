@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,6 +32,8 @@ from docload.documents.api.filters import (
     filter_links,
 )
 from docload.documents.api.serializers import (
+    BestandsDeelSerializer,
+    EnkelvoudigInformatieObjectCreateLockSerializer,
     EnkelvoudigInformatieObjectSerializer,
     LockSerializer,
     ObjectInformatieObjectSerializer,
@@ -38,7 +41,12 @@ from docload.documents.api.serializers import (
     field_error,
     raise_field_errors,
 )
-from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.api.uploads import PartUploadHandler, UploadedPart
+from docload.documents.models import (
+    BestandsDeel,
+    EnkelvoudigInformatieObject,
+    ObjectInformatieObject,
+)
 from docload.documents.services import (
     InvalidContent,
     Refused,
@@ -46,7 +54,11 @@ from docload.documents.services import (
     delete_document,
     identificatie_errors,
     lock_document,
+    lock_errors,
+    part_key,
+    parts_errors,
     save_document,
+    save_part,
     store_base64,
     unlock_document,
     update_errors,
@@ -69,7 +81,9 @@ _DOCUMENT_SCOPES: dict[str, str | tuple[str, ...]] = {
 
 
 def _visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject]:
-    documents = EnkelvoudigInformatieObject.objects.select_related("informatieobjecttype")
+    documents = EnkelvoudigInformatieObject.objects.select_related(
+        "informatieobjecttype"
+    ).prefetch_related("bestandsdelen")
     applicatie = applicatie_of(request)
     levels = visible_levels(applicatie) if applicatie is not None else []
     if levels is not None:
@@ -179,6 +193,17 @@ class EnkelvoudigInformatieObjectViewSet(
         documents = _visible_documents(self.request)
         return filter_documents(documents, self.query) if self.action == "list" else documents
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "create":
+            return EnkelvoudigInformatieObjectCreateLockSerializer
+        return EnkelvoudigInformatieObjectSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        # The writer holds the lock: its answer shows it with the bestandsdelen.
+        context["reveal_lock"] = self.action in ("create", "update", "partial_update")
+        return context
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         document = _requested_version(request, self.get_object())
         return Response(self.get_serializer(document).data)
@@ -205,6 +230,9 @@ class EnkelvoudigInformatieObjectViewSet(
         cleaned: dict[str, Any] = serializer.validated_data["cleaned"]
         inhoud: str | None = serializer.validated_data["inhoud"]
         raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
+        in_parts = self._in_parts(document, cleaned, serializer.validated_data["in_parts"])
+        if in_parts:
+            raise_field_errors(parts_errors(cleaned["bestandsomvang"]))
         content: StoredContent | None = None
         if inhoud:
             try:
@@ -212,7 +240,9 @@ class EnkelvoudigInformatieObjectViewSet(
             except InvalidContent as exc:
                 raise field_error("inhoud", "invalid", f"Not valid base64: {exc}") from exc
         try:
-            serializer.instance = save_document(document, cleaned, content, check)
+            serializer.instance = save_document(document, cleaned, content, check, in_parts)
+            # The parts may have changed: not the ones prefetched.
+            getattr(document, "_prefetched_objects_cache", {}).pop("bestandsdelen", None)
         except Refused as refused:
             raise_field_errors(refused.errors)
             raise
@@ -220,6 +250,22 @@ class EnkelvoudigInformatieObjectViewSet(
             # Another request took the identificatie between the check above and the insert.
             raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
             raise
+
+    @staticmethod
+    def _in_parts(
+        document: EnkelvoudigInformatieObject, cleaned: dict[str, Any], inhoud_null: bool
+    ) -> bool:
+        """Whether the write starts uploading the content in parts: `inhoud` null with a
+        `bestandsomvang` above 0 on a create, and on an update that changes the bestandsomvang
+        (or gives one to a document with neither content nor parts)."""
+        size = cleaned.get("bestandsomvang")
+        if not inhoud_null or not size or size <= 0:
+            return False
+        if document.pk is None:
+            return True
+        return size != document.bestandsomvang or not (
+            document.content_key or document.bestandsdelen.exists()
+        )
 
     def perform_destroy(self, instance: EnkelvoudigInformatieObject) -> None:
         # As the standard: a locked document, or one still linked to objects, stays.
@@ -264,10 +310,23 @@ class EnkelvoudigInformatieObjectViewSet(
             raise
         return Response(LockSerializer({"lock": token}).data)
 
+    @extend_schema(
+        request=EnkelvoudigInformatieObjectCreateLockSerializer,
+        responses={201: EnkelvoudigInformatieObjectCreateLockSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create a document. With `inhoud` null and a `bestandsomvang` above 0 it is created
+        locked, with bestandsdelen to upload its content in; the answer has the lock."""
+        return super().create(request, *args, **kwargs)
+
     @extend_schema(request=UnlockSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, uuid: str | None = None) -> Response:
-        """Unlock the document with its lock, or without one with documenten.geforceerd-unlock."""
+        """Unlock the document with its lock, or without one with documenten.geforceerd-unlock.
+
+        A document with bestandsdelen gets them joined as its content; all must be uploaded
+        (`incomplete-upload`), unless forced: then they are dropped, and the content with them.
+        """
         document = self.get_object()
         body = UnlockSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -314,3 +373,56 @@ class ObjectInformatieObjectViewSet(
         if self.action == "list":
             links = filter_links(links, self.query)
         return links.order_by("pk")
+
+
+class BestandsDeelViewSet(viewsets.GenericViewSet):
+    """Upload a part of a document's content (PUT, multipart/form-data: `inhoud` and `lock`)."""
+
+    serializer_class = BestandsDeelSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    required_scopes = {"update": Scope.DOCUMENTEN_BIJWERKEN}
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self) -> QuerySet[BestandsDeel]:
+        return BestandsDeel.objects.filter(
+            informatieobject__in=_visible_documents(self.request)
+        ).select_related("informatieobject")
+
+    @extend_schema(summary="Upload a bestandsdeel.")
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Upload the part's bytes (`inhoud`, exactly `omvang` of them) with the document's
+        `lock`. A part uploaded before may be uploaded again; the new bytes replace it. The
+        bytes go to the content storage as they arrive, never whole in memory."""
+        part: BestandsDeel = self.get_object()
+        # Refuse before reading the body where the document's state already says so.
+        document = part.informatieobject
+        if not document.lock:
+            raise_field_errors(lock_errors(document, None))
+        handler = PartUploadHandler(part_key(part), limit=part.omvang)
+        request._request.upload_handlers = [handler]
+        try:
+            data = cast(dict[str, Any], request.data)
+            lock = data.get("lock")
+            upload = request.FILES.get("inhoud")
+            if not isinstance(upload, UploadedPart):
+                if "inhoud" in data:
+                    raise field_error("inhoud", "invalid", "Send inhoud as a file part.")
+                raise field_error("inhoud", "required", "The part's bytes (inhoud) are required.")
+            raise_field_errors(lock_errors(document, lock))
+            if upload.size != part.omvang:
+                raise field_error(
+                    "inhoud",
+                    "file-size",
+                    f"The part must be {part.omvang} bytes (its omvang); {upload.size} arrived.",
+                )
+            try:
+                part = save_part(part, upload.stored, lock)
+            except Refused as refused:
+                raise_field_errors(refused.errors)
+                raise
+        except BaseException:
+            handler.discard()
+            raise
+        context = {**self.get_serializer_context(), "reveal_lock": True}
+        return Response(BestandsDeelSerializer(part, context=context).data)
