@@ -262,9 +262,12 @@ def unlock_document(document: EnkelvoudigInformatieObject, lock: str | None, for
 
     A document with bestandsdelen gets them joined as its content (the current version's, no new
     version); some parts missing is refused (`incomplete-upload`), all missing too (`file-size`).
-    Forced, incomplete parts are dropped and the document is left without content and size.
+    Forced, incomplete parts are dropped and the document is left without content and size;
+    but a caller that brings the right lock is not forcing, and gets the refusals.
     """
     parts = list(document.bestandsdelen.order_by("volgnummer"))
+    if force and parts and lock and secrets.compare_digest(lock, document.lock):
+        force = False
     if not parts:
         _unlock(document, lock, force)
         return

@@ -101,8 +101,9 @@ class BestandsDeelSerializer(serializers.Serializer):
         read_only=True, help_text="Whether the part has been uploaded (all `omvang` bytes)."
     )
     lock = serializers.CharField(
+        source="informatieobject.lock",
         help_text="Write: the document's lock. Read: the document's lock in the answers to "
-        "the create or update that made the parts and to an upload; empty in reads."
+        "the create or update that made the parts and to an upload; empty in reads.",
     )
     inhoud = serializers.FileField(write_only=True, help_text="The part's bytes.")
 
