@@ -1,7 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
+from docload.documents.api.bestandsdelen import BestandsDeelViewSet
 from docload.documents.api.views import (
-    BestandsDeelViewSet,
     EnkelvoudigInformatieObjectViewSet,
     ObjectInformatieObjectViewSet,
 )

@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,7 +31,6 @@ from docload.documents.api.filters import (
     filter_links,
 )
 from docload.documents.api.serializers import (
-    BestandsDeelSerializer,
     EnkelvoudigInformatieObjectCreateLockSerializer,
     EnkelvoudigInformatieObjectSerializer,
     LockSerializer,
@@ -41,12 +39,7 @@ from docload.documents.api.serializers import (
     field_error,
     raise_field_errors,
 )
-from docload.documents.api.uploads import PartUploadHandler, UploadedPart
-from docload.documents.models import (
-    BestandsDeel,
-    EnkelvoudigInformatieObject,
-    ObjectInformatieObject,
-)
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
 from docload.documents.services import (
     InvalidContent,
     Refused,
@@ -54,11 +47,8 @@ from docload.documents.services import (
     delete_document,
     identificatie_errors,
     lock_document,
-    lock_errors,
-    part_key,
     parts_errors,
     save_document,
-    save_part,
     store_base64,
     unlock_document,
     update_errors,
@@ -80,7 +70,7 @@ _DOCUMENT_SCOPES: dict[str, str | tuple[str, ...]] = {
 }
 
 
-def _visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject]:
+def visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject]:
     documents = EnkelvoudigInformatieObject.objects.select_related(
         "informatieobjecttype"
     ).prefetch_related("bestandsdelen")
@@ -190,7 +180,7 @@ class EnkelvoudigInformatieObjectViewSet(
     expandable = ("informatieobjecttype",)
 
     def get_queryset(self) -> QuerySet[EnkelvoudigInformatieObject]:
-        documents = _visible_documents(self.request)
+        documents = visible_documents(self.request)
         return filter_documents(documents, self.query) if self.action == "list" else documents
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
@@ -368,61 +358,8 @@ class ObjectInformatieObjectViewSet(
 
     def get_queryset(self) -> QuerySet[ObjectInformatieObject]:
         links = ObjectInformatieObject.objects.filter(
-            informatieobject__in=_visible_documents(self.request)
+            informatieobject__in=visible_documents(self.request)
         ).select_related("informatieobject")
         if self.action == "list":
             links = filter_links(links, self.query)
         return links.order_by("pk")
-
-
-class BestandsDeelViewSet(viewsets.GenericViewSet):
-    """Upload a part of a document's content (PUT, multipart/form-data: `inhoud` and `lock`)."""
-
-    serializer_class = BestandsDeelSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
-    required_scopes = {"update": Scope.DOCUMENTEN_BIJWERKEN}
-    parser_classes = [MultiPartParser]
-
-    def get_queryset(self) -> QuerySet[BestandsDeel]:
-        return BestandsDeel.objects.filter(
-            informatieobject__in=_visible_documents(self.request)
-        ).select_related("informatieobject")
-
-    @extend_schema(summary="Upload a bestandsdeel.")
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Upload the part's bytes (`inhoud`, exactly `omvang` of them) with the document's
-        `lock`. A part uploaded before may be uploaded again; the new bytes replace it. The
-        bytes go to the content storage as they arrive, never whole in memory."""
-        part: BestandsDeel = self.get_object()
-        # Refuse before reading the body where the document's state already says so.
-        document = part.informatieobject
-        if not document.lock:
-            raise_field_errors(lock_errors(document, None))
-        handler = PartUploadHandler(part_key(part), limit=part.omvang)
-        request._request.upload_handlers = [handler]
-        try:
-            data = cast(dict[str, Any], request.data)
-            lock = data.get("lock")
-            upload = request.FILES.get("inhoud")
-            if not isinstance(upload, UploadedPart):
-                if "inhoud" in data:
-                    raise field_error("inhoud", "invalid", "Send inhoud as a file part.")
-                raise field_error("inhoud", "required", "The part's bytes (inhoud) are required.")
-            raise_field_errors(lock_errors(document, lock))
-            if upload.size != part.omvang:
-                raise field_error(
-                    "inhoud",
-                    "file-size",
-                    f"The part must be {part.omvang} bytes (its omvang); {upload.size} arrived.",
-                )
-            try:
-                part = save_part(part, upload.stored, lock)
-            except Refused as refused:
-                raise_field_errors(refused.errors)
-                raise
-        except BaseException:
-            handler.discard()
-            raise
-        context = {**self.get_serializer_context(), "reveal_lock": True}
-        return Response(BestandsDeelSerializer(part, context=context).data)
