@@ -107,6 +107,7 @@ class BestandsDeelSerializer(serializers.Serializer):
     )
     inhoud = serializers.FileField(write_only=True, help_text="The part's bytes.")
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, part: BestandsDeel) -> str:
         return absolute_url(self.context.get("request"), "bestandsdeel-detail", part.uuid)
 
