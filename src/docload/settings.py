@@ -196,6 +196,10 @@ DOCLOAD_MAX_UPLOAD_BYTES = _env_int("DOCLOAD_MAX_UPLOAD_BYTES", 8 * 1024**3)
 # 100 MiB of JSON holds about 75 MB of base64 content; larger files go through the imports.
 DOCLOAD_MAX_JSON_BYTES = _env_int("DOCLOAD_MAX_JSON_BYTES", 100 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCLOAD_MAX_JSON_BYTES
+# Documents whose content is uploaded in parts (bestandsdelen): the size of each part but the
+# last, and the most parts one document may have.
+DOCLOAD_BESTANDSDEEL_SIZE = _env_int("DOCLOAD_BESTANDSDEEL_SIZE", 100 * 1024**2)
+DOCLOAD_MAX_BESTANDSDELEN = _env_int("DOCLOAD_MAX_BESTANDSDELEN", 10_000)
 DOCLOAD_FETCH_ALLOWLIST = _env_list("DOCLOAD_FETCH_ALLOWLIST")
 
 ZAKEN_API_ROOT = os.environ.get("ZAKEN_API_ROOT", "http://localhost:8000/zaken/api/v1/")

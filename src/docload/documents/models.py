@@ -156,6 +156,41 @@ class EnkelvoudigInformatieObjectVersie(models.Model):
         return earlier
 
 
+class BestandsDeel(models.Model):
+    """One part of a document's content uploaded in parts (the standard's bestandsdelen).
+
+    A document created or updated with `inhoud: null` and a `bestandsomvang` gets its parts;
+    each part's bytes are stored under `content_key` once uploaded. Unlocking the document
+    joins the parts into its content and deletes them.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    informatieobject = models.ForeignKey(
+        EnkelvoudigInformatieObject, on_delete=models.CASCADE, related_name="bestandsdelen"
+    )
+    volgnummer = models.PositiveIntegerField()
+    omvang = models.BigIntegerField()
+    # Storage key of the uploaded bytes; empty until the part is uploaded.
+    content_key = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "bestandsdeel"
+        verbose_name_plural = "bestandsdelen"
+        ordering = ["volgnummer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["informatieobject", "volgnummer"], name="unique_bestandsdeel_volgnummer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.informatieobject_id} deel {self.volgnummer}"
+
+    @property
+    def voltooid(self) -> bool:
+        return bool(self.content_key)
+
+
 class ObjectInformatieObject(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     informatieobject = models.ForeignKey(

@@ -11,13 +11,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from docload.documents.constants import Status
 from docload.documents.identifiers import allocate_identificaties, taken_identificaties
-from docload.documents.models import EnkelvoudigInformatieObject, EnkelvoudigInformatieObjectVersie
-from docload.documents.storage import StoredContent, content_key, delete_content, store_content
+from docload.documents.models import (
+    BestandsDeel,
+    EnkelvoudigInformatieObject,
+    EnkelvoudigInformatieObjectVersie,
+)
+from docload.documents.storage import (
+    StoredContent,
+    content_key,
+    delete_content,
+    join_content,
+    store_content,
+)
 from docload.documents.validation import FieldError
 
 _BASE64_CHUNK = 4 * 256 * 1024  # a multiple of 4 characters decodes on its own
@@ -106,6 +117,7 @@ def save_document(
     cleaned: dict[str, Any],
     content: StoredContent | None,
     check: UpdateCheck | None = None,
+    in_parts: bool = False,
 ) -> EnkelvoudigInformatieObject:
     """Create or update `document` with validated values and optionally new content.
 
@@ -113,6 +125,10 @@ def save_document(
     transaction (`Refused` when it fails); the row as it was becomes an earlier version, content
     included, and the document gets the next `versie`. When the write fails, new bytes are
     removed.
+
+    `in_parts`: the content is to come in bestandsdelen of `bestandsomvang` bytes together; the
+    document gets them (and, when created, a lock), and has no content until it is unlocked.
+    New content or new parts replace parts the document had.
     """
     if document.pk is not None and check is None:
         raise ValueError("an update needs an UpdateCheck")
@@ -136,12 +152,98 @@ def save_document(
                 EnkelvoudigInformatieObjectVersie.of(stored).save()
                 document.versie = stored.versie + 1
                 document.lock = stored.lock
+            if in_parts:
+                document.content_key = ""
+                if document.pk is None:
+                    document.lock = secrets.token_hex(16)
             document.save()
+            if content is not None or in_parts:
+                _drop_parts(document)
+            if in_parts:
+                BestandsDeel.objects.bulk_create(
+                    BestandsDeel(informatieobject=document, volgnummer=number, omvang=size)
+                    for number, size in enumerate(part_sizes(document.bestandsomvang or 0), 1)
+                )
     except Exception:
         if content is not None:
             delete_content([content.key])
         raise
     return document
+
+
+def part_sizes(total: int) -> list[int]:
+    """The sizes of the bestandsdelen of `total` bytes: `DOCLOAD_BESTANDSDEEL_SIZE` each, the
+    last one the rest."""
+    size: int = settings.DOCLOAD_BESTANDSDEEL_SIZE
+    full, rest = divmod(total, size)
+    return [size] * full + ([rest] if rest else [])
+
+
+def parts_errors(bestandsomvang: int) -> list[FieldError]:
+    """An error when content of this size would need more parts than a document may have."""
+    count = -(-bestandsomvang // _part_size()) if bestandsomvang > 0 else 0
+    if count > settings.DOCLOAD_MAX_BESTANDSDELEN:
+        return [
+            FieldError(
+                "bestandsomvang",
+                "max_value",
+                f"Content of this size takes {count} bestandsdelen of {_part_size()} bytes; "
+                f"at most {settings.DOCLOAD_MAX_BESTANDSDELEN} are allowed.",
+            )
+        ]
+    return []
+
+
+def _part_size() -> int:
+    return int(settings.DOCLOAD_BESTANDSDEEL_SIZE)
+
+
+def _drop_parts(document: EnkelvoudigInformatieObject) -> None:
+    """Delete the document's parts; their bytes once the transaction commits."""
+    parts = BestandsDeel.objects.filter(informatieobject=document)
+    keys = [key for key in parts.values_list("content_key", flat=True) if key]
+    parts.delete()
+    if keys:
+        transaction.on_commit(lambda: delete_content(keys))
+
+
+def part_key(part: BestandsDeel) -> str:
+    """A fresh key for an upload of the part (a new upload never overwrites another's bytes)."""
+    return content_key(part.informatieobject.uuid, f"deel{part.volgnummer}-{secrets.token_hex(4)}")
+
+
+def lock_errors(document: EnkelvoudigInformatieObject, lock: str | None) -> list[FieldError]:
+    """Why `lock` does not allow writing the document's parts (none when it does)."""
+    return update_errors(document, UpdateCheck(lock=lock, may_change_definitief=True))
+
+
+def save_part(part: BestandsDeel, content: StoredContent, lock: str | None) -> BestandsDeel:
+    """Make `content` the uploaded bytes of `part`, replacing an earlier upload; `Refused` when
+    the lock does not allow it or the part is gone (its document got new content or parts)."""
+    with transaction.atomic():
+        document = EnkelvoudigInformatieObject.objects.select_for_update().get(
+            pk=part.informatieobject_id
+        )
+        if errors := lock_errors(document, lock):
+            raise Refused(errors)
+        current = BestandsDeel.objects.filter(pk=part.pk).first()
+        if current is None:
+            raise Refused(
+                [
+                    FieldError(
+                        "nonFieldErrors",
+                        "bestandsdeel-replaced",
+                        "The document's bestandsdelen were replaced while this part was uploaded.",
+                    )
+                ]
+            )
+        replaced = current.content_key
+        current.content_key = content.key
+        current.save(update_fields=["content_key"])
+        if replaced:
+            transaction.on_commit(lambda: delete_content([replaced]))
+    current.informatieobject = document
+    return current
 
 
 def lock_document(document: EnkelvoudigInformatieObject) -> str:
@@ -156,7 +258,83 @@ def lock_document(document: EnkelvoudigInformatieObject) -> str:
 
 def unlock_document(document: EnkelvoudigInformatieObject, lock: str | None, force: bool) -> None:
     """Unlock the document with its lock, or without one when `force`; `Refused` when the lock is
-    missing or wrong (and not forced)."""
+    missing or wrong (and not forced).
+
+    A document with bestandsdelen gets them joined as its content (the current version's, no new
+    version); some parts missing is refused (`incomplete-upload`), all missing too (`file-size`).
+    Forced, incomplete parts are dropped and the document is left without content and size;
+    but a caller that brings the right lock is not forcing, and gets the refusals.
+    """
+    parts = list(document.bestandsdelen.order_by("volgnummer"))
+    if force and parts and lock and secrets.compare_digest(lock, document.lock):
+        force = False
+    if not parts:
+        _unlock(document, lock, force)
+        return
+    if not force and (errors := _unlock_errors(document, lock, parts)):
+        raise Refused(errors)
+    joined: StoredContent | None = None
+    if all(part.content_key for part in parts):
+        joined = join_content(
+            content_key(document.uuid, secrets.token_hex(4)), [p.content_key for p in parts]
+        )
+    try:
+        with transaction.atomic():
+            stored = EnkelvoudigInformatieObject.objects.select_for_update().get(pk=document.pk)
+            current = list(stored.bestandsdelen.order_by("volgnummer"))
+            if not force and (errors := _unlock_errors(stored, lock, current)):
+                raise Refused(errors)
+            if [(p.pk, p.content_key) for p in current] != [(p.pk, p.content_key) for p in parts]:
+                raise Refused(
+                    [
+                        FieldError(
+                            "nonFieldErrors",
+                            "incomplete-upload",
+                            "The bestandsdelen changed while being joined; unlock again.",
+                        )
+                    ]
+                )
+            values: dict[str, Any] = {"lock": ""}
+            if joined is not None:
+                values |= {"content_key": joined.key, "bestandsomvang": joined.size}
+            else:
+                values |= {"content_key": "", "bestandsomvang": None}
+            # An update, not save(): joining is no new registration of the version.
+            EnkelvoudigInformatieObject.objects.filter(pk=document.pk).update(**values)
+            _drop_parts(stored)
+    except BaseException:
+        if joined is not None:
+            delete_content([joined.key])
+        raise
+    for name, value in values.items():
+        setattr(document, name, value)
+
+
+def _unlock_errors(
+    document: EnkelvoudigInformatieObject, lock: str | None, parts: list[BestandsDeel]
+) -> list[FieldError]:
+    if not lock or not document.lock or not secrets.compare_digest(lock, document.lock):
+        return [FieldError("lock", "incorrect-lock-id", "The lock is not the document's lock.")]
+    if not any(part.content_key for part in parts):
+        return [
+            FieldError(
+                "nonFieldErrors",
+                "file-size",
+                "No bestandsdeel was uploaded: upload them, or set bestandsomvang to 0.",
+            )
+        ]
+    if missing := [str(part.volgnummer) for part in parts if not part.content_key]:
+        return [
+            FieldError(
+                "nonFieldErrors",
+                "incomplete-upload",
+                f"Not all bestandsdelen are uploaded; missing: {', '.join(missing)}.",
+            )
+        ]
+    return []
+
+
+def _unlock(document: EnkelvoudigInformatieObject, lock: str | None, force: bool) -> None:
     documents = EnkelvoudigInformatieObject.objects.filter(pk=document.pk)
     if not force:
         documents = documents.filter(lock=lock) if lock else documents.none()
@@ -193,6 +371,7 @@ def version_of(
 def content_keys_of(document: EnkelvoudigInformatieObject) -> set[str]:
     """The content of every version of the document."""
     keys = set(document.earlier_versions.values_list("content_key", flat=True))
+    keys.update(document.bestandsdelen.values_list("content_key", flat=True))
     keys.add(document.content_key)
     return {key for key in keys if key}
 

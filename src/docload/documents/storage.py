@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -140,6 +141,82 @@ def store_content(
             raise RuntimeError(f"storage stored {key!r} as {saved!r}")
     digests = {name: digest.hexdigest() for name, digest in reader.hashes.items()}
     return StoredContent(key=key, size=reader.size, digests=digests)
+
+
+class ContentWriter:
+    """Content written chunk by chunk as it arrives (an upload handler pushes, nothing pulls),
+    stored under `key`: straight into the file on the local file system, else spooled to a
+    temporary file and saved to the storage on `close`. Never more than a chunk in memory.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.size = 0
+        self._local = local_destination()
+        self._created: created | None = None
+        self._file: IO[bytes]
+        if self._local is not None:
+            self._created = created(self._local, content_storage().path(key))
+            self._file = open(self._created.__enter__(), "wb", closefd=False)  # noqa: SIM115
+        else:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self.size += len(data)
+
+    def close(self) -> StoredContent:
+        """Finish writing; the content is stored under `key`."""
+        try:
+            if self._created is not None:
+                self._file.close()
+                done, self._created = self._created, None
+                done.__exit__(None, None, None)  # removes the file itself when this fails
+            else:
+                self._file.seek(0)
+                copy_content(self.key, self._file)
+                self._file.close()
+        except BaseException:
+            self.discard()
+            raise
+        return StoredContent(key=self.key, size=self.size)
+
+    def discard(self) -> None:
+        """Stop writing and remove what was written."""
+        if not self._file.closed:
+            self._file.close()
+        if self._created is not None:
+            done, self._created = self._created, None
+            done.__exit__(RuntimeError, None, None)  # closes and removes the file
+        else:
+            delete_content([self.key])
+
+
+def join_content(key: str, keys: Iterable[str]) -> StoredContent:
+    """Store the contents under `keys`, one after the other, as one content under `key`.
+
+    Copied in chunks (by the kernel when both ends are local files), never whole in memory.
+    """
+    local = local_destination()
+    storage = content_storage()
+    if local is None:
+
+        def chunks() -> Iterator[bytes]:
+            for part in keys:
+                with open_content(part) as file:
+                    yield from iter_chunks(file)
+
+        return store_content(key, chunks())
+    size = 0
+    with created(local, storage.path(key)) as target:
+        for part in keys:
+            source = os.open(storage.path(part), os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                copied, _ = copy_descriptor(source, 0, target)
+            finally:
+                os.close(source)
+            size += copied
+    return StoredContent(key=key, size=size)
 
 
 def copy_content(key: str, stream: IO[bytes], algorithms: Collection[str] = ()) -> StoredContent:

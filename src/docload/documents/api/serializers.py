@@ -19,7 +19,11 @@ from docload.documents.constants import (
     OndertekeningSoort,
     Status,
 )
-from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.models import (
+    BestandsDeel,
+    EnkelvoudigInformatieObject,
+    ObjectInformatieObject,
+)
 from docload.documents.validation import DocumentTypes, FieldError, validate_document
 
 
@@ -81,6 +85,38 @@ class DocumentTypeUrlField(serializers.CharField):
         return absolute_url(self.context.get("request"), "informatieobjecttype-detail", value.uuid)
 
 
+class BestandsDeelSerializer(serializers.Serializer):
+    """A part of content uploaded in parts. Read: in the document's `bestandsdelen` and as the
+    answer to an upload. Write (multipart/form-data): the part's bytes and the document's lock.
+    """
+
+    url = serializers.SerializerMethodField(help_text="URL to upload this part to (PUT).")
+    volgnummer = serializers.IntegerField(
+        read_only=True, help_text="The part's place in the content, from 1."
+    )
+    omvang = serializers.IntegerField(
+        read_only=True, help_text="The size of the part in bytes: an upload must be this size."
+    )
+    voltooid = serializers.BooleanField(
+        read_only=True, help_text="Whether the part has been uploaded (all `omvang` bytes)."
+    )
+    lock = serializers.CharField(
+        source="informatieobject.lock",
+        help_text="Write: the document's lock. Read: the document's lock in the answers to "
+        "the create or update that made the parts and to an upload; empty in reads.",
+    )
+    inhoud = serializers.FileField(write_only=True, help_text="The part's bytes.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, part: BestandsDeel) -> str:
+        return absolute_url(self.context.get("request"), "bestandsdeel-detail", part.uuid)
+
+    def to_representation(self, part: BestandsDeel) -> dict[str, Any]:
+        data = super().to_representation(part)
+        data["lock"] = part.informatieobject.lock if self.context.get("reveal_lock") else ""
+        return data
+
+
 class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
     identificatie = _text()
@@ -121,12 +157,25 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="PUT and PATCH: the document's lock (from POST .../lock). Ignored on POST.",
     )
+    bestandsdelen = serializers.SerializerMethodField(
+        help_text="When the content is uploaded in parts (created or updated with `inhoud` null "
+        "and a `bestandsomvang`): the parts, until the document is unlocked."
+    )
     trefwoorden = serializers.ListField(child=serializers.CharField(), required=False)
 
     def get_url(self, document: EnkelvoudigInformatieObject) -> str:
         return absolute_url(
             self.context.get("request"), "enkelvoudiginformatieobject-detail", document.uuid
         )
+
+    @extend_schema_field(BestandsDeelSerializer(many=True, read_only=True))
+    def get_bestandsdelen(self, document: EnkelvoudigInformatieObject) -> list[dict[str, Any]]:
+        if document.is_earlier_version:
+            return []  # parts belong to the current version
+        parts = document.bestandsdelen.all()  # ordered by volgnummer, often prefetched
+        for part in parts:
+            part.informatieobject = document
+        return list(BestandsDeelSerializer(parts, many=True, context=self.context).data)
 
     def to_representation(self, document: EnkelvoudigInformatieObject) -> dict[str, Any]:
         data = super().to_representation(document)
@@ -152,13 +201,15 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
         attrs = dict(attrs)
         if "indicatie_gebruiksrecht" in attrs:
             attrs["indicatieGebruiksrecht"] = attrs.pop("indicatie_gebruiksrecht")
+        # `inhoud: null` (not absent): the content is to come in parts.
+        in_parts = "inhoud" in attrs and attrs["inhoud"] is None
         inhoud = attrs.pop("inhoud", None)
         lock = attrs.pop("lock", None)
         values = self._current_values() if self.partial else {}
         values.update(attrs)
         cleaned, errors = validate_document(values, DocumentTypes(), creating=self.instance is None)
         raise_field_errors(errors)
-        return {"cleaned": cleaned, "inhoud": inhoud, "lock": lock}
+        return {"cleaned": cleaned, "inhoud": inhoud, "in_parts": in_parts, "lock": lock}
 
     def _current_values(self) -> dict[str, Any]:
         document = self.instance
@@ -189,6 +240,17 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
             ),
             "trefwoorden": document.trefwoorden,
         }
+
+
+class EnkelvoudigInformatieObjectCreateLockSerializer(EnkelvoudigInformatieObjectSerializer):
+    """A create: as a document, and its answer has the `lock` of a document created to have its
+    content uploaded in parts."""
+
+    lock = serializers.CharField(
+        read_only=True,
+        help_text="The lock of a document created with `inhoud` null and a `bestandsomvang` "
+        "(to upload the bestandsdelen with, then unlock); empty for other documents.",
+    )
 
 
 class LockSerializer(serializers.Serializer):

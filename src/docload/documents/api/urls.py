@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from docload.documents.api.bestandsdelen import BestandsDeelViewSet
 from docload.documents.api.views import (
     EnkelvoudigInformatieObjectViewSet,
     ObjectInformatieObjectViewSet,
@@ -14,4 +15,5 @@ router.register(
 router.register(
     "objectinformatieobjecten", ObjectInformatieObjectViewSet, basename="objectinformatieobject"
 )
+router.register("bestandsdelen", BestandsDeelViewSet, basename="bestandsdeel")
 urlpatterns = router.urls

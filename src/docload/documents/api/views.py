@@ -31,6 +31,7 @@ from docload.documents.api.filters import (
     filter_links,
 )
 from docload.documents.api.serializers import (
+    EnkelvoudigInformatieObjectCreateLockSerializer,
     EnkelvoudigInformatieObjectSerializer,
     LockSerializer,
     ObjectInformatieObjectSerializer,
@@ -46,6 +47,7 @@ from docload.documents.services import (
     delete_document,
     identificatie_errors,
     lock_document,
+    parts_errors,
     save_document,
     store_base64,
     unlock_document,
@@ -68,8 +70,10 @@ _DOCUMENT_SCOPES: dict[str, str | tuple[str, ...]] = {
 }
 
 
-def _visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject]:
-    documents = EnkelvoudigInformatieObject.objects.select_related("informatieobjecttype")
+def visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject]:
+    documents = EnkelvoudigInformatieObject.objects.select_related(
+        "informatieobjecttype"
+    ).prefetch_related("bestandsdelen")
     applicatie = applicatie_of(request)
     levels = visible_levels(applicatie) if applicatie is not None else []
     if levels is not None:
@@ -176,8 +180,19 @@ class EnkelvoudigInformatieObjectViewSet(
     expandable = ("informatieobjecttype",)
 
     def get_queryset(self) -> QuerySet[EnkelvoudigInformatieObject]:
-        documents = _visible_documents(self.request)
+        documents = visible_documents(self.request)
         return filter_documents(documents, self.query) if self.action == "list" else documents
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "create":
+            return EnkelvoudigInformatieObjectCreateLockSerializer
+        return EnkelvoudigInformatieObjectSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        # The writer holds the lock: its answer shows it with the bestandsdelen.
+        context["reveal_lock"] = self.action in ("create", "update", "partial_update")
+        return context
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         document = _requested_version(request, self.get_object())
@@ -205,6 +220,9 @@ class EnkelvoudigInformatieObjectViewSet(
         cleaned: dict[str, Any] = serializer.validated_data["cleaned"]
         inhoud: str | None = serializer.validated_data["inhoud"]
         raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
+        in_parts = self._in_parts(document, cleaned, serializer.validated_data["in_parts"])
+        if in_parts:
+            raise_field_errors(parts_errors(cleaned["bestandsomvang"]))
         content: StoredContent | None = None
         if inhoud:
             try:
@@ -212,7 +230,9 @@ class EnkelvoudigInformatieObjectViewSet(
             except InvalidContent as exc:
                 raise field_error("inhoud", "invalid", f"Not valid base64: {exc}") from exc
         try:
-            serializer.instance = save_document(document, cleaned, content, check)
+            serializer.instance = save_document(document, cleaned, content, check, in_parts)
+            # The parts may have changed: not the ones prefetched.
+            getattr(document, "_prefetched_objects_cache", {}).pop("bestandsdelen", None)
         except Refused as refused:
             raise_field_errors(refused.errors)
             raise
@@ -220,6 +240,22 @@ class EnkelvoudigInformatieObjectViewSet(
             # Another request took the identificatie between the check above and the insert.
             raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
             raise
+
+    @staticmethod
+    def _in_parts(
+        document: EnkelvoudigInformatieObject, cleaned: dict[str, Any], inhoud_null: bool
+    ) -> bool:
+        """Whether the write starts uploading the content in parts: `inhoud` null with a
+        `bestandsomvang` above 0 on a create, and on an update that changes the bestandsomvang
+        (or gives one to a document with neither content nor parts)."""
+        size = cleaned.get("bestandsomvang")
+        if not inhoud_null or not size or size <= 0:
+            return False
+        if document.pk is None:
+            return True
+        return size != document.bestandsomvang or not (
+            document.content_key or document.bestandsdelen.exists()
+        )
 
     def perform_destroy(self, instance: EnkelvoudigInformatieObject) -> None:
         # As the standard: a locked document, or one still linked to objects, stays.
@@ -264,10 +300,23 @@ class EnkelvoudigInformatieObjectViewSet(
             raise
         return Response(LockSerializer({"lock": token}).data)
 
+    @extend_schema(
+        request=EnkelvoudigInformatieObjectCreateLockSerializer,
+        responses={201: EnkelvoudigInformatieObjectCreateLockSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create a document. With `inhoud` null and a `bestandsomvang` above 0 it is created
+        locked, with bestandsdelen to upload its content in; the answer has the lock."""
+        return super().create(request, *args, **kwargs)
+
     @extend_schema(request=UnlockSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, uuid: str | None = None) -> Response:
-        """Unlock the document with its lock, or without one with documenten.geforceerd-unlock."""
+        """Unlock the document with its lock, or without one with documenten.geforceerd-unlock.
+
+        A document with bestandsdelen gets them joined as its content; all must be uploaded
+        (`incomplete-upload`), unless forced: then they are dropped, and the content with them.
+        """
         document = self.get_object()
         body = UnlockSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -309,7 +358,7 @@ class ObjectInformatieObjectViewSet(
 
     def get_queryset(self) -> QuerySet[ObjectInformatieObject]:
         links = ObjectInformatieObject.objects.filter(
-            informatieobject__in=_visible_documents(self.request)
+            informatieobject__in=visible_documents(self.request)
         ).select_related("informatieobject")
         if self.action == "list":
             links = filter_links(links, self.query)
