@@ -18,6 +18,8 @@ _ACTION_NAMES = {"retrieve": "read", "destroy": "delete"}
 # Errors every operation may answer: the standards list 406, 409, 410, 415 and 429 everywhere,
 # and docload answers 400 to any query parameter it does not know.
 _ALWAYS = (400, 401, 403, 406, 409, 410, 412, 415, 429, 500)
+# The HTTP server's own answer to a request line over 8190 bytes, before docload sees it.
+_URI_TOO_LONG = 414
 
 _FIELD_VALIDATION_ERROR = inline_serializer(
     "FieldValidationError",
@@ -60,6 +62,7 @@ class ZGWAutoSchema(AutoSchema):
         if self._is_zgw():
             # Lists answer 404 too, for a page out of range.
             errors = {code: ValidatieFout if code == 400 else Fout for code in (*_ALWAYS, 404)}
+            responses.setdefault(str(_URI_TOO_LONG), {"description": "URI Too Long"})
             media_types = ["application/problem+json"]
         else:
             # A dialect's view declares its error shape; authentication errors take it too.
@@ -67,6 +70,7 @@ class ZGWAutoSchema(AutoSchema):
             if shape is None:
                 return responses
             errors = {code: shape for code in getattr(self.view, "error_codes", (401, 403))}
+            responses.setdefault(str(_URI_TOO_LONG), {"description": "URI Too Long"})
             if "{" in self.path:
                 errors[404] = shape
             media_types = getattr(self.view, "error_media_types", ["application/json"])

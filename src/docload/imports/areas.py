@@ -42,6 +42,11 @@ METADATA_EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
 MANIFEST_NAME = "manifest.json"
 SUPPORTED_METADATA = {"csv"}
 _NAMES_SHOWN = 20
+# What changes on an area after its creation.
+_CHANGING = [
+    "status", "job_uuid", "updated_on", "updated_by",
+    "new_files", "uploading_files", "uploaded_files", "failed_files",
+]  # fmt: skip
 
 
 class StagingRefused(Exception):
@@ -115,7 +120,8 @@ def touch(area: StagingArea, user: str, status: str = "") -> None:
     area.updated_on = timezone.now()
     area.updated_by = user
     area.status = status or _derived_status(area)
-    area.save()
+    # Never the uuid: the files refer to it, and SQLite would check every one of them.
+    area.save(update_fields=_CHANGING)
 
 
 def _derived_status(area: StagingArea) -> str:

@@ -29,6 +29,7 @@ class Command(BaseCommand):
             "--workers", str(options["workers"]),
             "--worker-class", "gthread", "--threads", "4",
             "--timeout", "120", "--graceful-timeout", "10",
+            "--limit-request-line", "8190",  # gunicorn's most; longer lines get its 414
         ]  # fmt: skip
         children = [Child("gunicorn", server)]
         if not options["no_worker"]:
