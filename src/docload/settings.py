@@ -153,6 +153,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "docload.documents.api.schema.document_schema_facts",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "VertrouwelijkheidaanduidingEnum": "docload.documents.constants.VERTROUWELIJKHEID_CHOICES",
     },
