@@ -48,12 +48,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.upload_definition_files import create_definition, file_ids, upload
 from tests.e2e.deployment import Deployment, tree_rss_bytes
 from tests.factories import csv_text, metadata_row
 
 _MB = 1024 * 1024
-_ADD_BATCH = 10_000
-_PAGE = 1000
 _RSS_EVERY_S = 0.5
 BASE = "/data-import/uploadDefinitions"
 FORMATS = {"tar.gz": "w:gz", "tar": "w", "zip": "zip"}
@@ -81,46 +80,9 @@ class RssSampler:
         return max(self.samples)
 
 
-def upload(
-    connection: http.client.HTTPConnection, token: str, path: str, body: bytes
-) -> dict[str, Any]:
-    connection.request(
-        "POST",
-        path,
-        body,
-        {
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/octet-stream",
-            "Content-Length": str(len(body)),
-        },
-    )
-    response = connection.getresponse()
-    content = response.read()
-    assert response.status == 200, (response.status, content[:2000])
-    return dict(json.loads(content))
-
-
-def file_ids(deployment: Deployment, definition_id: str) -> dict[str, str]:
-    ids: dict[str, str] = {}
-    offset = 0
-    while True:
-        page = deployment.json(
-            "GET",
-            f"{BASE}/{definition_id}/files?offset={offset}&limit={_PAGE}&query=status%3D%3DNEW",
-        )
-        ids.update({file["name"]: file["id"] for file in page["fileDefinitions"]})
-        offset += _PAGE
-        if offset >= page["totalRecords"]:
-            return ids
-
-
-def create_definition(deployment: Deployment, names: list[str]) -> tuple[str, dict[str, str]]:
+def definition_with(deployment: Deployment, names: list[str]) -> tuple[str, dict[str, str]]:
     """A definition with metadata.csv and `names`; its id and the ids of its files by name."""
-    definition = deployment.json("POST", BASE, {"fileDefinitions": [{"name": "metadata.csv"}]})
-    definition_id = str(definition["id"])
-    for start in range(0, len(names), _ADD_BATCH):
-        batch = [{"name": name} for name in names[start : start + _ADD_BATCH]]
-        deployment.json("POST", f"{BASE}/{definition_id}/files", {"fileDefinitions": batch})
+    definition_id = create_definition(deployment, names)
     ids = file_ids(deployment, definition_id)
     assert len(ids) == len(names) + 1, len(ids)
     return definition_id, ids
@@ -157,10 +119,10 @@ def run_side(
         started = time.perf_counter()
         if archive is None:
             names = [f"doc-{index:06d}.bin" for index in range(count)]
-            definition_id, ids = create_definition(deployment, names)
+            definition_id, ids = definition_with(deployment, names)
         else:
             names = member_paths(count)
-            definition_id, ids = create_definition(deployment, [archive_name])
+            definition_id, ids = definition_with(deployment, [archive_name])
         setup_seconds = time.perf_counter() - started
         metadata = metadata_csv(document_type, names)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import os
@@ -47,3 +48,19 @@ def write_files(base_dir: Path, count: int, size: int = 1024, prefix: str = "fil
         target.write_bytes(os.urandom(size))
         paths.append(relative)
     return paths
+
+
+def document_body(type_url: str, content: bytes | None = b"hello", **changes: Any) -> dict:
+    """A valid Documenten API create body, content base64-encoded; keyword arguments change it."""
+    body = {
+        "bronorganisatie": VALID_RSIN,
+        "creatiedatum": "2024-03-01",
+        "titel": "Besluit",
+        "auteur": "Gemeente",
+        "taal": "nld",
+        "bestandsnaam": "besluit.txt",
+        "informatieobjecttype": type_url,
+        "inhoud": base64.b64encode(content).decode() if content is not None else None,
+    }
+    body.update(changes)
+    return body

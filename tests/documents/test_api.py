@@ -1,4 +1,3 @@
-import base64
 import os
 from pathlib import Path
 from typing import Any
@@ -11,25 +10,10 @@ from docload.auth.models import Applicatie
 from docload.documents.models import EnkelvoudigInformatieObject
 from docload.documents.storage import content_storage
 from tests.conftest import client_for
-from tests.factories import VALID_RSIN
+from tests.factories import VALID_RSIN, document_body
 
 pytestmark = pytest.mark.django_db
 DOCUMENTS = "/documenten/api/v1/enkelvoudiginformatieobjecten"
-
-
-def document_body(type_url: str, content: bytes | None = b"hello", **changes: Any) -> dict:
-    body = {
-        "bronorganisatie": VALID_RSIN,
-        "creatiedatum": "2024-03-01",
-        "titel": "Besluit",
-        "auteur": "Gemeente",
-        "taal": "nld",
-        "bestandsnaam": "besluit.txt",
-        "informatieobjecttype": type_url,
-        "inhoud": base64.b64encode(content).decode() if content is not None else None,
-    }
-    body.update(changes)
-    return body
 
 
 def create(api: APIClient, type_url: str, **kwargs: Any) -> dict:

@@ -9,8 +9,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from docload.documents.models import BestandsDeel, EnkelvoudigInformatieObject
-from tests.documents.test_api import DOCUMENTS, create, document_body, lock
+from tests.documents.test_api import DOCUMENTS, create, lock
 from tests.documents.test_locks_and_versions import app_with, download, refusal, stored_files
+from tests.factories import document_body
 
 pytestmark = pytest.mark.django_db
 PART = 1000

@@ -12,7 +12,8 @@ from docload.auth.models import Applicatie
 from docload.documents.models import EnkelvoudigInformatieObject, EnkelvoudigInformatieObjectVersie
 from docload.documents.storage import content_storage
 from tests.conftest import client_for
-from tests.documents.test_api import create, document_body, lock
+from tests.documents.test_api import create, lock
+from tests.factories import document_body
 
 pytestmark = pytest.mark.django_db
 

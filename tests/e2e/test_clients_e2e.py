@@ -3,7 +3,6 @@ configuration (the schema loaded from the server) and zgw-consumers."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -15,7 +14,7 @@ import requests
 from zds_client import Client, ClientAuth
 
 from tests.e2e.deployment import Deployment
-from tests.factories import VALID_RSIN
+from tests.factories import document_body
 
 pytestmark = pytest.mark.e2e
 SECRET = "a-client-secret-long-enough-for-hs256-signing"
@@ -33,19 +32,6 @@ def application(deployment: Deployment, client_id: str) -> None:
     deployment.docload("createapp", "--client-id", client_id, "--secret", SECRET, *scopes)
 
 
-def document(type_url: str, content: bytes) -> dict[str, object]:
-    return {
-        "bronorganisatie": VALID_RSIN,
-        "creatiedatum": "2024-03-01",
-        "titel": "Besluit",
-        "auteur": "Gemeente",
-        "taal": "nld",
-        "bestandsnaam": "besluit.txt",
-        "informatieobjecttype": type_url,
-        "inhoud": base64.b64encode(content).decode(),
-    }
-
-
 def test_gemma_zds_client_in_its_default_configuration(deployment: Deployment) -> None:
     deployment.serve(worker=False)
     type_url = deployment.published_type()
@@ -56,7 +42,7 @@ def test_gemma_zds_client_in_its_default_configuration(deployment: Deployment) -
     )
     content = os.urandom(50_000)
 
-    created = client.create("enkelvoudiginformatieobject", document(type_url, content))
+    created = client.create("enkelvoudiginformatieobject", document_body(type_url, content))
     assert created["versie"] == 1 and created["locked"] is False
     listed = client.list(
         "enkelvoudiginformatieobject", params={"identificatie": created["identificatie"]}
