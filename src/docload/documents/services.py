@@ -7,13 +7,14 @@ import binascii
 import datetime
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from docload.documents.audit import delete_trail
 from docload.documents.constants import Status
 from docload.documents.identifiers import allocate_identificaties, taken_identificaties
 from docload.documents.models import EnkelvoudigInformatieObject, EnkelvoudigInformatieObjectVersie
@@ -106,13 +107,14 @@ def save_document(
     cleaned: dict[str, Any],
     content: StoredContent | None,
     check: UpdateCheck | None = None,
+    then: Callable[[EnkelvoudigInformatieObject], None] | None = None,
 ) -> EnkelvoudigInformatieObject:
     """Create or update `document` with validated values and optionally new content.
 
     An update needs `check`, tested against the stored row while it is locked for the
     transaction (`Refused` when it fails); the row as it was becomes an earlier version, content
-    included, and the document gets the next `versie`. When the write fails, new bytes are
-    removed.
+    included, and the document gets the next `versie`. `then` runs in the same transaction once
+    the row is saved. When the write fails, new bytes are removed.
     """
     if document.pk is not None and check is None:
         raise ValueError("an update needs an UpdateCheck")
@@ -137,6 +139,8 @@ def save_document(
                 document.versie = stored.versie + 1
                 document.lock = stored.lock
             document.save()
+            if then is not None:
+                then(document)  # in the transaction: the audit entry of the change
     except Exception:
         if content is not None:
             delete_content([content.key])
@@ -203,6 +207,7 @@ def delete_document(document: EnkelvoudigInformatieObject) -> None:
         # No update may add a version (and its content) between listing the keys and deleting.
         EnkelvoudigInformatieObject.objects.select_for_update().filter(pk=document.pk).first()
         keys = sorted(content_keys_of(document))
-        document.delete()
+        document.delete()  # with its gebruiksrechten
+        delete_trail(document.uuid)
     if keys:
         transaction.on_commit(lambda: delete_content(keys))

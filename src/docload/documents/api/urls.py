@@ -1,5 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
+from docload.documents.api.auditing import DOCUMENT_KWARG, AuditTrailViewSet
+from docload.documents.api.gebruiksrechten import GebruiksrechtenViewSet
 from docload.documents.api.views import (
     EnkelvoudigInformatieObjectViewSet,
     ObjectInformatieObjectViewSet,
@@ -13,5 +15,11 @@ router.register(
 )
 router.register(
     "objectinformatieobjecten", ObjectInformatieObjectViewSet, basename="objectinformatieobject"
+)
+router.register("gebruiksrechten", GebruiksrechtenViewSet, basename="gebruiksrechten")
+router.register(
+    rf"enkelvoudiginformatieobjecten/(?P<{DOCUMENT_KWARG}>[0-9a-fA-F-]{{36}})/audittrail",
+    AuditTrailViewSet,
+    basename="audittrail",
 )
 urlpatterns = router.urls
