@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from docload.documents.models import AuditTrail, EnkelvoudigInformatieObject
 from docload.imports import committing
-from docload.imports.auditing import NIEUW_FIELDS
+from docload.imports.auditing import DOCUMENTS_PATH, NIEUW_FIELDS, TYPES_PATH
 from docload.imports.models import RowResult
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import run, start_import
@@ -92,3 +93,10 @@ def test_the_setting_turns_it_off(base_dir: Path, document_type_url: str, settin
     (path,) = write_files(base_dir, 1)
     assert run(start_import([metadata_row(document_type_url, bestandspad=path)])).succeeded == 1
     assert not AuditTrail.objects.exists()
+
+
+def test_the_paths_are_the_apis() -> None:
+    uuid = "0f2b0e2c-0000-4000-8000-000000000000"
+    document = reverse("enkelvoudiginformatieobject-detail", kwargs={"uuid": uuid})
+    assert document == f"{DOCUMENTS_PATH}{uuid}"
+    assert reverse("informatieobjecttype-detail", kwargs={"uuid": uuid}) == f"{TYPES_PATH}{uuid}"

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 
 from docload.documents.audit import entry_values
@@ -34,13 +33,11 @@ NIEUW_FIELDS = (
     "taal",
     "bestandsnaam",
 )
+# Where the API serves documents and their types (a test holds them to the URLconf): not
+# reversed, as that would load the URLconf, and with it all HTTP code, into the worker.
+DOCUMENTS_PATH = "/documenten/api/v1/enkelvoudiginformatieobjecten/"
+TYPES_PATH = "/catalogi/api/v1/informatieobjecttypen/"
 _entries = Inserter(AuditTrail)
-_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-
-
-def _path(view_name: str) -> str:
-    """The path of `view_name` for any uuid, without the uuid (reversed once, not per row)."""
-    return reverse(view_name, kwargs={"uuid": _PLACEHOLDER}).removesuffix(_PLACEHOLDER)
 
 
 def insert_entries(job: Job, rows: list[Row]) -> None:
@@ -50,8 +47,7 @@ def insert_entries(job: Job, rows: list[Row]) -> None:
 
 
 def _entries_of(job: Job, rows: list[Row]) -> Iterator[dict[str, Any]]:
-    documents = _path("enkelvoudiginformatieobject-detail")
-    types = _path("informatieobjecttype-detail")
+    documents, types = DOCUMENTS_PATH, TYPES_PATH
     now = timezone.now()
     # The same for every entry: made once, each entry a copy with its own values.
     common = entry_values(
