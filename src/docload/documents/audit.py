@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from docload.documents.models import AuditTrail
 
@@ -41,7 +40,8 @@ def entry_values(
     oud: dict[str, Any] | None = None,
     nieuw: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An entry as {AuditTrail attname: value}, its uuid and time still to be given."""
+    """An entry as {AuditTrail attname: value} (`oud` and `nieuw` plain JSON values), its uuid
+    still to be given; `aanmaakdatum` is the time of the insert."""
     return {
         "document_uuid": document_uuid,
         "bron": BRON,
@@ -66,7 +66,7 @@ def record(**values: Any) -> AuditTrail:
     """Write one entry (`entry_values`' arguments); must run in the change's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("an audit entry is written in the transaction of its change")
-    return AuditTrail.objects.create(aanmaakdatum=timezone.now(), **entry_values(**values))
+    return AuditTrail.objects.create(**entry_values(**values))
 
 
 def delete_trail(document_uuid: uuid.UUID) -> None:

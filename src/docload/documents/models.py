@@ -3,7 +3,6 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.utils import timezone
 
 from docload.documents.constants import (
     VERTROUWELIJKHEID_CHOICES,
@@ -220,9 +219,10 @@ class AuditTrail(models.Model):
     resource_url = models.CharField(max_length=1000)
     toelichting = models.TextField(blank=True)
     resource_weergave = models.CharField(max_length=200)
-    aanmaakdatum = models.DateTimeField(default=timezone.now)
-    oud = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    nieuw = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    aanmaakdatum = models.DateTimeField(auto_now_add=True)
+    # Plain JSON values (the API's shape): no encoder, so bulk inserts encode them fast.
+    oud = models.JSONField(null=True, blank=True)
+    nieuw = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = "audit trail regel"

@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils import timezone
-
 from docload.documents.audit import entry_values
 from docload.documents.models import AuditTrail
 from docload.imports.batch import Row
@@ -48,7 +46,6 @@ def insert_entries(job: Job, rows: list[Row]) -> None:
 
 def _entries_of(job: Job, rows: list[Row]) -> Iterator[dict[str, Any]]:
     documents, types = DOCUMENTS_PATH, TYPES_PATH
-    now = timezone.now()
     # The same for every entry: made once, each entry a copy with its own values.
     common = entry_values(
         document_uuid=uuid.UUID(int=0),
@@ -61,13 +58,17 @@ def _entries_of(job: Job, rows: list[Row]) -> Iterator[dict[str, Any]]:
         applicatie_id=job.dialect,
         applicatie_weergave=f"docload import {job.uuid}",
     )
-    common["aanmaakdatum"] = now
     uuid4 = uuid.uuid4
+    type_urls: dict[int, str] = {}
     for row in rows:
         cleaned = row.cleaned
         url = documents + str(row.document_uuid)
         nieuw = {"url": url, **{name: cleaned.get(name) for name in NIEUW_FIELDS}}
-        nieuw["informatieobjecttype"] = types + str(cleaned["informatieobjecttype"].uuid)
+        nieuw["creatiedatum"] = cleaned["creatiedatum"].isoformat()  # plain JSON, as the API's
+        document_type = cleaned["informatieobjecttype"]
+        if (type_url := type_urls.get(document_type.pk)) is None:
+            type_url = type_urls[document_type.pk] = types + str(document_type.uuid)
+        nieuw["informatieobjecttype"] = type_url
         nieuw["versie"] = 1
         if row.content is not None:
             nieuw["bestandsomvang"] = row.content.size
