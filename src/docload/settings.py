@@ -219,6 +219,8 @@ SETTINGS_FROM_ENV = frozenset(
 )
 IMPORT_DOCUMENTEN_BATCH_SIZE = _env_int("IMPORT_DOCUMENTEN_BATCH_SIZE", 500)
 IMPORT_RETENTION_DAYS = _env_int("IMPORT_RETENTION_DAYS", 7)
+# Each imported document gets its audit trail entry ("create"), in its batch's transaction.
+DOCLOAD_IMPORT_AUDIT = os.environ.get("DOCLOAD_IMPORT_AUDIT", "true").lower() not in ("0", "false")
 # Upload definitions: staged files of a definition unchanged this long are removed; uploads
 # with these extensions are refused.
 UPLOAD_ABANDONED_DAYS = _env_int("UPLOAD_ABANDONED_DAYS", 7)

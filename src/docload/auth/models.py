@@ -16,6 +16,7 @@ class Scope(models.TextChoices):
     DOCUMENTEN_LOCK = "documenten.lock"
     DOCUMENTEN_GEFORCEERD_UNLOCK = "documenten.geforceerd-unlock"
     DOCUMENTEN_GEFORCEERD_BIJWERKEN = "documenten.geforceerd-bijwerken"
+    AUDITTRAILS_LEZEN = "audittrails.lezen"
     CATALOGI_LEZEN = "catalogi.lezen"
     CATALOGI_SCHRIJVEN = "catalogi.schrijven"
 

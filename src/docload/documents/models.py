@@ -212,6 +212,61 @@ class ObjectInformatieObject(models.Model):
         return f"{self.informatieobject_id} -> {self.object}"
 
 
+class Gebruiksrecht(models.Model):
+    """Conditions on using a document beyond consulting it. The document's
+    `indicatie_gebruiksrecht` is true while it has any (documents.services keeps it so)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    informatieobject = models.ForeignKey(
+        EnkelvoudigInformatieObject, on_delete=models.CASCADE, related_name="gebruiksrechten"
+    )
+    omschrijving_voorwaarden = models.TextField()
+    startdatum = models.DateTimeField()
+    einddatum = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "gebruiksrecht"
+        verbose_name_plural = "gebruiksrechten"
+
+    def __str__(self) -> str:
+        return f"{self.informatieobject_id}: {self.omschrijving_voorwaarden[:50]}"
+
+
+class AuditTrail(models.Model):
+    """One change to a document or a resource of it (its gebruiksrechten, its links), written in
+    the transaction of the change. `hoofd_object` is the document's URL as the client saw it (the
+    import, which has no request, writes the path); `document_uuid` finds a document's entries
+    whatever host it was reached by. They go when the document goes, as the standard says.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document_uuid = models.UUIDField(db_index=True)
+    bron = models.CharField(max_length=50)
+    applicatie_id = models.CharField(max_length=100, blank=True)
+    applicatie_weergave = models.CharField(max_length=200, blank=True)
+    gebruikers_id = models.CharField(max_length=255, blank=True)
+    gebruikers_weergave = models.CharField(max_length=255, blank=True)
+    actie = models.CharField(max_length=50)
+    actie_weergave = models.CharField(max_length=200, blank=True)
+    resultaat = models.PositiveIntegerField()
+    hoofd_object = models.CharField(max_length=1000)
+    resource = models.CharField(max_length=50)
+    resource_url = models.CharField(max_length=1000)
+    toelichting = models.TextField(blank=True)
+    resource_weergave = models.CharField(max_length=200)
+    aanmaakdatum = models.DateTimeField(auto_now_add=True)
+    # Plain JSON values (the API's shape): no encoder, so bulk inserts encode them fast.
+    oud = models.JSONField(null=True, blank=True)
+    nieuw = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "audit trail regel"
+        verbose_name_plural = "audit trail regels"
+
+    def __str__(self) -> str:
+        return f"{self.actie} {self.resource} {self.resource_url}"
+
+
 class IdentificatieSequence(models.Model):
     """Per-year counter behind generated `DOCUMENT-<year>-<10 digits>` identificaties."""
 

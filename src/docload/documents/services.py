@@ -7,7 +7,7 @@ import binascii
 import datetime
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from docload.documents.audit import delete_trail
 from docload.documents.constants import Status
 from docload.documents.identifiers import allocate_identificaties, taken_identificaties
 from docload.documents.models import (
@@ -118,13 +119,14 @@ def save_document(
     content: StoredContent | None,
     check: UpdateCheck | None = None,
     in_parts: bool = False,
+    then: Callable[[EnkelvoudigInformatieObject], None] | None = None,
 ) -> EnkelvoudigInformatieObject:
     """Create or update `document` with validated values and optionally new content.
 
     An update needs `check`, tested against the stored row while it is locked for the
     transaction (`Refused` when it fails); the row as it was becomes an earlier version, content
-    included, and the document gets the next `versie`. When the write fails, new bytes are
-    removed.
+    included, and the document gets the next `versie`. `then` runs in the same transaction once
+    the row is saved. When the write fails, new bytes are removed.
 
     `in_parts`: the content is to come in bestandsdelen of `bestandsomvang` bytes together; the
     document gets them (and, when created, a lock), and has no content until it is unlocked.
@@ -164,6 +166,8 @@ def save_document(
                     BestandsDeel(informatieobject=document, volgnummer=number, omvang=size)
                     for number, size in enumerate(part_sizes(document.bestandsomvang or 0), 1)
                 )
+            if then is not None:
+                then(document)  # in the transaction: the audit entry of the change
     except Exception:
         if content is not None:
             delete_content([content.key])
@@ -382,6 +386,7 @@ def delete_document(document: EnkelvoudigInformatieObject) -> None:
         # No update may add a version (and its content) between listing the keys and deleting.
         EnkelvoudigInformatieObject.objects.select_for_update().filter(pk=document.pk).first()
         keys = sorted(content_keys_of(document))
-        document.delete()
+        document.delete()  # with its gebruiksrechten
+        delete_trail(document.uuid)
     if keys:
         transaction.on_commit(lambda: delete_content(keys))

@@ -1,5 +1,6 @@
-"""Committing a batch, the unit of work: its documents, zaak links, row results and the job's
-counters in one transaction, which also renews the worker's lease on the job."""
+"""Committing a batch, the unit of work: its documents, their audit trail entries, zaak links, row
+results and the job's counters in one transaction, which also renews the worker's lease on the
+job."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from docload.documents.constants import ObjectType
 from docload.documents.identifiers import allocate_identificaties
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
 from docload.documents.storage import delete_content
+from docload.imports.auditing import insert_entries
 from docload.imports.batch import Batch, JobContext, Row
 from docload.imports.inserting import Inserter
 from docload.imports.models import Job, RowResult
@@ -44,6 +46,8 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
             for row, identificatie in zip(without_id, generated, strict=True):
                 row.cleaned["identificatie"] = identificatie
             _documents.insert(_document_values(job, row) for row in valid)
+            if settings.DOCLOAD_IMPORT_AUDIT:
+                insert_entries(job, valid)
             _link_zaken(valid)
             record_results(
                 job,

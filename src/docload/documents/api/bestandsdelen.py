@@ -16,12 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from docload.auth.models import Scope
+from docload.documents.api.access import visible_documents
 from docload.documents.api.serializers import (
     BestandsDeelSerializer,
     field_error,
     raise_field_errors,
 )
-from docload.documents.api.views import visible_documents
 from docload.documents.models import BestandsDeel
 from docload.documents.services import Refused, lock_errors, part_key, save_part
 from docload.documents.storage import ContentWriter, StoredContent

@@ -9,18 +9,26 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Collection
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import viewsets
 from rest_framework.request import Request
 
 from docload.documents.api.serializers import field_error, raise_field_errors
-from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.models import (
+    EnkelvoudigInformatieObject,
+    Gebruiksrecht,
+    ObjectInformatieObject,
+)
 from docload.documents.validation import FieldError, find_document_type
 
 PAGE = "page"
@@ -34,6 +42,15 @@ DOCUMENT_FILTERS = [
     OpenApiParameter("informatieobjecttype", OpenApiTypes.URI),
     OpenApiParameter("creatiedatum__gte", OpenApiTypes.DATE),
     OpenApiParameter("creatiedatum__lte", OpenApiTypes.DATE),
+]
+_PERIOD_LOOKUPS = ("lt", "lte", "gt", "gte")
+GEBRUIKSRECHT_FILTERS = [
+    OpenApiParameter("informatieobject", OpenApiTypes.URI),
+    *(
+        OpenApiParameter(f"{name}__{lookup}", OpenApiTypes.DATETIME)
+        for name in ("startdatum", "einddatum")
+        for lookup in _PERIOD_LOOKUPS
+    ),
 ]
 LINK_FILTERS = [
     OpenApiParameter("object", OpenApiTypes.URI),
@@ -59,6 +76,24 @@ def checked_query(request: Request, known: Collection[str]) -> dict[str, str]:
             errors.append(FieldError(name, "invalid", f"{name} is given more than once."))
     raise_field_errors(errors)
     return {name: request.query_params[name] for name in request.query_params}
+
+
+class CheckedQuery(viewsets.GenericViewSet):
+    """Checks the query of the actions in `known_query`; `expand` reaches the serializer."""
+
+    known_query: dict[str, set[str]]
+    expandable: tuple[str, ...]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        known = self.known_query.get(self.action or "")
+        self.query = checked_query(request, known) if known is not None else {}
+        self.expand = expanded(self.query, self.expandable)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context["expand"] = getattr(self, "expand", set())
+        return context
 
 
 def expanded(params: dict[str, str], allowed: Collection[str]) -> set[str]:
@@ -125,6 +160,27 @@ def filter_links(
     if "informatieobject" in params:
         links = links.filter(informatieobject__uuid=_document_uuid(params["informatieobject"]))
     return links
+
+
+def filter_gebruiksrechten(
+    rights: QuerySet[Gebruiksrecht], params: dict[str, str]
+) -> QuerySet[Gebruiksrecht]:
+    if "informatieobject" in params:
+        rights = rights.filter(informatieobject__uuid=_document_uuid(params["informatieobject"]))
+    for parameter in GEBRUIKSRECHT_FILTERS[1:]:
+        if parameter.name in params:
+            rights = rights.filter(**{parameter.name: _datetime(params, parameter.name)})
+    return rights
+
+
+def _datetime(params: dict[str, str], name: str) -> datetime.datetime:
+    try:
+        value = parse_datetime(params[name])
+    except ValueError:
+        value = None
+    if value is None:
+        raise field_error(name, "invalid", f"{params[name]!r} is not an ISO 8601 date and time.")
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _document_uuid(url: str) -> uuid.UUID:

@@ -19,6 +19,7 @@ from docload.documents.constants import (
     OndertekeningSoort,
     Status,
 )
+from docload.documents.gebruiksrechten import indicatie_errors
 from docload.documents.models import (
     BestandsDeel,
     EnkelvoudigInformatieObject,
@@ -208,6 +209,9 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
         values = self._current_values() if self.partial else {}
         values.update(attrs)
         cleaned, errors = validate_document(values, DocumentTypes(), creating=self.instance is None)
+        if self.instance is not None and not errors:
+            given = "indicatieGebruiksrecht" in attrs
+            errors = indicatie_errors(self.instance, cleaned, given)
         raise_field_errors(errors)
         return {"cleaned": cleaned, "inhoud": inhoud, "in_parts": in_parts, "lock": lock}
 

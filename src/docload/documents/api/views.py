@@ -5,28 +5,33 @@ from __future__ import annotations
 import datetime
 from typing import Any, cast
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from docload.auth.models import Scope
 from docload.auth.permissions import applicatie_of, visible_levels
+from docload.documents.api.access import has_scope, visible_documents
+from docload.documents.api.auditing import (
+    TOELICHTING_PARAMETER,
+    Audited,
+    document_weergave,
+)
 from docload.documents.api.filters import (
     DOCUMENT_FILTERS,
     EXPAND,
     LINK_FILTERS,
     PAGE,
-    checked_query,
+    CheckedQuery,
     expand_parameter,
-    expanded,
     filter_documents,
     filter_links,
 )
@@ -36,6 +41,7 @@ from docload.documents.api.serializers import (
     LockSerializer,
     ObjectInformatieObjectSerializer,
     UnlockSerializer,
+    absolute_url,
     field_error,
     raise_field_errors,
 )
@@ -68,22 +74,6 @@ _DOCUMENT_SCOPES: dict[str, str | tuple[str, ...]] = {
     "lock": Scope.DOCUMENTEN_LOCK,
     "unlock": (Scope.DOCUMENTEN_LOCK, Scope.DOCUMENTEN_GEFORCEERD_UNLOCK),
 }
-
-
-def visible_documents(request: Request) -> QuerySet[EnkelvoudigInformatieObject]:
-    documents = EnkelvoudigInformatieObject.objects.select_related(
-        "informatieobjecttype"
-    ).prefetch_related("bestandsdelen")
-    applicatie = applicatie_of(request)
-    levels = visible_levels(applicatie) if applicatie is not None else []
-    if levels is not None:
-        documents = documents.filter(vertrouwelijkheidaanduiding__in=levels)
-    return documents.order_by("pk")
-
-
-def _has_scope(request: Request, scope: str) -> bool:
-    applicatie = applicatie_of(request)
-    return applicatie is not None and applicatie.has_scope(scope)
 
 
 def _requested_version(
@@ -138,32 +128,19 @@ _DOCUMENT_QUERY = {
 _LINK_QUERY = {"list": {*(p.name for p in LINK_FILTERS), EXPAND}, "retrieve": {EXPAND}}
 
 
-class _CheckedQuery(viewsets.GenericViewSet):
-    """Checks the query of the actions in `known_query`; `expand` reaches the serializer."""
-
-    known_query: dict[str, set[str]]
-    expandable: tuple[str, ...]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        known = self.known_query.get(self.action or "")
-        self.query = checked_query(request, known) if known is not None else {}
-        self.expand = expanded(self.query, self.expandable)
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        context["expand"] = getattr(self, "expand", set())
-        return context
-
-
 @extend_schema_view(
     list=extend_schema(parameters=[*DOCUMENT_FILTERS, expand_parameter("informatieobjecttype")]),
     retrieve=extend_schema(
         parameters=[*_VERSION_PARAMETERS, expand_parameter("informatieobjecttype")]
     ),
+    create=extend_schema(parameters=[TOELICHTING_PARAMETER]),
+    update=extend_schema(parameters=[TOELICHTING_PARAMETER]),
+    partial_update=extend_schema(parameters=[TOELICHTING_PARAMETER]),
+    destroy=extend_schema(parameters=[TOELICHTING_PARAMETER]),
 )
 class EnkelvoudigInformatieObjectViewSet(
-    _CheckedQuery,
+    Audited,
+    CheckedQuery,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -199,25 +176,33 @@ class EnkelvoudigInformatieObjectViewSet(
         return Response(self.get_serializer(document).data)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        self._save(serializer, EnkelvoudigInformatieObject(), None)
+        self._save(serializer, EnkelvoudigInformatieObject(), None, status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         check = UpdateCheck(
             lock=serializer.validated_data["lock"],
-            may_change_definitief=_has_scope(self.request, Scope.DOCUMENTEN_GEFORCEERD_BIJWERKEN),
+            may_change_definitief=has_scope(self.request, Scope.DOCUMENTEN_GEFORCEERD_BIJWERKEN),
         )
         document = cast(EnkelvoudigInformatieObject, serializer.instance)
         # Before storing any content; checked again on the locked row when saving.
         raise_field_errors(update_errors(document, check))
-        self._save(serializer, document, check)
+        self._save(serializer, document, check, status.HTTP_200_OK)
 
     def _save(
         self,
         serializer: serializers.BaseSerializer,
         document: EnkelvoudigInformatieObject,
         check: UpdateCheck | None,
+        resultaat: int,
     ) -> None:
         cleaned: dict[str, Any] = serializer.validated_data["cleaned"]
+        actie = "create" if document.pk is None else self.action
+        oud = None if document.pk is None else self.get_serializer(document).data
+
+        def audit(saved: EnkelvoudigInformatieObject) -> None:
+            nieuw = self.get_serializer(saved).data
+            self.audit(actie, resultaat, saved, nieuw["url"], document_weergave(saved), oud, nieuw)
+
         inhoud: str | None = serializer.validated_data["inhoud"]
         raise_field_errors(identificatie_errors(cleaned, exclude_pk=document.pk))
         in_parts = self._in_parts(document, cleaned, serializer.validated_data["in_parts"])
@@ -230,7 +215,9 @@ class EnkelvoudigInformatieObjectViewSet(
             except InvalidContent as exc:
                 raise field_error("inhoud", "invalid", f"Not valid base64: {exc}") from exc
         try:
-            serializer.instance = save_document(document, cleaned, content, check, in_parts)
+            serializer.instance = save_document(
+                document, cleaned, content, check, in_parts, then=audit
+            )
             # The parts may have changed: not the ones prefetched.
             getattr(document, "_prefetched_objects_cache", {}).pop("bestandsdelen", None)
         except Refused as refused:
@@ -320,7 +307,7 @@ class EnkelvoudigInformatieObjectViewSet(
         document = self.get_object()
         body = UnlockSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        force = _has_scope(request, Scope.DOCUMENTEN_GEFORCEERD_UNLOCK)
+        force = has_scope(request, Scope.DOCUMENTEN_GEFORCEERD_UNLOCK)
         try:
             unlock_document(document, body.validated_data.get("lock"), force=force)
         except Refused as refused:
@@ -332,9 +319,12 @@ class EnkelvoudigInformatieObjectViewSet(
 @extend_schema_view(
     list=extend_schema(parameters=[*LINK_FILTERS, expand_parameter("informatieobject")]),
     retrieve=extend_schema(parameters=[expand_parameter("informatieobject")]),
+    create=extend_schema(parameters=[TOELICHTING_PARAMETER]),
+    destroy=extend_schema(parameters=[TOELICHTING_PARAMETER]),
 )
 class ObjectInformatieObjectViewSet(
-    _CheckedQuery,
+    Audited,
+    CheckedQuery,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -363,3 +353,28 @@ class ObjectInformatieObjectViewSet(
         if self.action == "list":
             links = filter_links(links, self.query)
         return links.order_by("pk")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        with transaction.atomic():
+            link = serializer.save()
+            self._audit("create", status.HTTP_201_CREATED, link, None, serializer.data)
+
+    def perform_destroy(self, instance: ObjectInformatieObject) -> None:
+        oud = self.get_serializer(instance).data
+        with transaction.atomic():
+            instance.delete()
+            self._audit("destroy", status.HTTP_204_NO_CONTENT, instance, oud, None)
+
+    def _audit(
+        self, actie: str, resultaat: int, link: ObjectInformatieObject, oud: Any, nieuw: Any
+    ) -> None:
+        document = link.informatieobject
+        self.audit(
+            actie,
+            resultaat,
+            document,
+            absolute_url(self.request, "objectinformatieobject-detail", link.uuid),
+            f"({document_weergave(document)}) - {link.object}",
+            oud,
+            nieuw,
+        )
