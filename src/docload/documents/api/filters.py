@@ -23,6 +23,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 from rest_framework.request import Request
 
+from docload.documents.api.access import visible_documents
 from docload.documents.api.serializers import field_error, raise_field_errors
 from docload.documents.models import (
     EnkelvoudigInformatieObject,
@@ -94,6 +95,29 @@ class CheckedQuery(viewsets.GenericViewSet):
         context = dict(super().get_serializer_context())
         context["expand"] = getattr(self, "expand", set())
         return context
+
+
+class DocumentParts(CheckedQuery):
+    """What belongs to a document (links, gebruiksrechten): only of documents the application
+    may see, listed as a plain array as the standard has them; `narrow` applies a list's
+    filters. Each sets `queryset` to its model's objects."""
+
+    expandable = ("informatieobject",)
+    pagination_class = None
+
+    def narrow(self, items: QuerySet[Any], params: dict[str, str]) -> QuerySet[Any]:
+        return items
+
+    def get_queryset(self) -> QuerySet[Any]:
+        items = (
+            super()
+            .get_queryset()
+            .filter(informatieobject__in=visible_documents(self.request))
+            .select_related("informatieobject")
+        )
+        if self.action == "list":
+            items = self.narrow(items, self.query)
+        return items.order_by("pk")
 
 
 def expanded(params: dict[str, str], allowed: Collection[str]) -> set[str]:

@@ -15,7 +15,7 @@ from docload.documents.api.auditing import TOELICHTING_PARAMETER, Audited, docum
 from docload.documents.api.filters import (
     EXPAND,
     GEBRUIKSRECHT_FILTERS,
-    CheckedQuery,
+    DocumentParts,
     expand_parameter,
     filter_gebruiksrechten,
 )
@@ -91,7 +91,7 @@ _WRITES = [TOELICHTING_PARAMETER]
 )
 class GebruiksrechtenViewSet(
     Audited,
-    CheckedQuery,
+    DocumentParts,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -113,17 +113,10 @@ class GebruiksrechtenViewSet(
         "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
     }
     known_query = {"list": {*(p.name for p in GEBRUIKSRECHT_FILTERS), EXPAND}, "retrieve": {EXPAND}}
-    expandable = ("informatieobject",)
-    # The standard lists them as a plain array, not a page.
-    pagination_class = None
+    queryset = Gebruiksrecht.objects.all()
 
-    def get_queryset(self) -> QuerySet[Gebruiksrecht]:
-        rights = Gebruiksrecht.objects.filter(
-            informatieobject__in=visible_documents(self.request)
-        ).select_related("informatieobject")
-        if self.action == "list":
-            rights = filter_gebruiksrechten(rights, self.query)
-        return rights.order_by("pk")
+    def narrow(self, items: QuerySet[Any], params: dict[str, str]) -> QuerySet[Any]:
+        return filter_gebruiksrechten(items, params)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         with transaction.atomic():

@@ -31,6 +31,7 @@ from docload.documents.api.filters import (
     LINK_FILTERS,
     PAGE,
     CheckedQuery,
+    DocumentParts,
     expand_parameter,
     filter_documents,
     filter_links,
@@ -324,7 +325,7 @@ class EnkelvoudigInformatieObjectViewSet(
 )
 class ObjectInformatieObjectViewSet(
     Audited,
-    CheckedQuery,
+    DocumentParts,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -342,17 +343,10 @@ class ObjectInformatieObjectViewSet(
         "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
     }
     known_query = _LINK_QUERY
-    expandable = ("informatieobject",)
-    # The standard lists them as a plain array, not a page.
-    pagination_class = None
+    queryset = ObjectInformatieObject.objects.all()
 
-    def get_queryset(self) -> QuerySet[ObjectInformatieObject]:
-        links = ObjectInformatieObject.objects.filter(
-            informatieobject__in=visible_documents(self.request)
-        ).select_related("informatieobject")
-        if self.action == "list":
-            links = filter_links(links, self.query)
-        return links.order_by("pk")
+    def narrow(self, items: QuerySet[Any], params: dict[str, str]) -> QuerySet[Any]:
+        return filter_links(items, params)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         with transaction.atomic():
