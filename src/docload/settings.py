@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "docload.documents",
     "docload.imports",
     "docload.dialects.uploads",
+    "docload.dialects.bulkload",
 ]
 
 MIDDLEWARE = [

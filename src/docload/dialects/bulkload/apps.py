@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+# Where the bulk load answers; errors outside its views (413, 500) take its shape there too.
+PREFIXES = ("/api/uploadfiles/", "/api/tool/", "/api/data/")
+
+
+class BulkloadConfig(AppConfig):
+    name = "docload.dialects.bulkload"
+    label = "bulkload"
+    verbose_name = "Bulk load"
+
+    def ready(self) -> None:
+        from docload.api.error_shapes import register_error_shape
+        from docload.dialects.bulkload.errors import error_response
+
+        for prefix in PREFIXES:
+            register_error_shape(prefix, error_response)
