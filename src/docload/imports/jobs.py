@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -203,17 +203,21 @@ def delete_expired_jobs(now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     retention_due.send(sender=Job, now=now)
-    cutoff = now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
-    expired = Job.objects.filter(
-        Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
-        | Q(status=JobStatus.PENDING, created_on__lt=cutoff)
-    )
     count = 0
-    for job in expired.iterator():
+    for job in expired_jobs(now).iterator():
         with transaction.atomic():
             delete_job(job)
         count += 1
     return count
+
+
+def expired_jobs(now: datetime.datetime) -> QuerySet[Job]:
+    """The jobs retention deletes: finished/error ones by finish time, pending by creation."""
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
+    return Job.objects.filter(
+        Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
+        | Q(status=JobStatus.PENDING, created_on__lt=cutoff)
+    )
 
 
 def is_stalled(job: Job, now: datetime.datetime | None = None) -> bool:

@@ -15,7 +15,10 @@ from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from docload.auth.models import Applicatie
+from docload.dialects.bulkload.models import Load
 from docload.documents.models import EnkelvoudigInformatieObject
+from docload.imports import committing
+from docload.imports.jobs import delete_expired_jobs
 from docload.imports.models import Job, StagedFile
 from tests.conftest import client_for, run_worker
 from tests.factories import metadata_row, write_files
@@ -245,3 +248,45 @@ def test_only_applications_with_every_authorization_may_load(db: None) -> None:
         response = client.get(TRANSACTIONS)
         assert response.status_code in (401, 403)
         assert response.json()["success"] is False
+
+
+def test_retention_deletes_a_load_with_its_job(
+    api: APIClient, base_dir: Path, document_type_url: str, settings: Any
+) -> None:
+    rows = [metadata_row(document_type_url, bestandspad=p) for p in write_files(base_dir, 1)]
+    transaction_id = loaded(api, documents_workbook(rows))
+    run_worker()
+    later = timezone.now() + datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS + 1)
+    assert delete_expired_jobs(later) == 1
+    assert not Load.objects.exists()
+    assert error(api.get(f"{TRANSACTIONS}{transaction_id}/")) == (404, "not-found")
+    assert api.get(TRANSACTIONS).json() == {"count": 0, "transactions": []}
+
+
+def test_a_load_canceled_while_it_runs_keeps_the_rows_done(
+    api: APIClient, base_dir: Path, document_type_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [metadata_row(document_type_url, bestandspad=p) for p in write_files(base_dir, 6)]
+    transaction_id = loaded(api, documents_workbook(rows))
+    Job.objects.filter(uuid=transaction_id).update(batch_size=2)
+    commit_batch = committing.commit_batch
+    commits = []
+
+    def cancel_after_the_first_batch(*args: Any, **kwargs: Any) -> Any:
+        if commits:  # the second batch: the client cancels while it is written
+            assert (
+                client_for(Applicatie.objects.get())
+                .post(f"{TRANSACTIONS}{transaction_id}/cancel")
+                .status_code
+                == 200
+            )
+        commits.append(1)
+        return commit_batch(*args, **kwargs)
+
+    monkeypatch.setattr("docload.imports.writer.commit_batch", cancel_after_the_first_batch)
+    run_worker()
+
+    detail = api.get(f"{TRANSACTIONS}{transaction_id}/").json()
+    assert (detail["status"], detail["message"]) == ("Fail", "Transaction canceled")
+    assert EnkelvoudigInformatieObject.objects.count() == 2
+    assert detail["sub_transactions_count"] == 2

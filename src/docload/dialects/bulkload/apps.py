@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 
 # Where the bulk load answers; errors outside its views (413, 500) take its shape there too.
@@ -15,3 +17,12 @@ class BulkloadConfig(AppConfig):
 
         for prefix in PREFIXES:
             register_error_shape(prefix, error_response)
+
+        from docload.imports.jobs import retention_due
+
+        def on_retention(sender: object, now: datetime.datetime, **kwargs: object) -> None:
+            from docload.dialects.bulkload.loads import delete_expired_loads
+
+            delete_expired_loads(now)
+
+        retention_due.connect(on_retention, weak=False, dispatch_uid="bulkload-retention")

@@ -15,7 +15,7 @@ from docload.documents.storage import delete_content, iter_chunks
 from docload.imports.areas import NewFile, create_area, extension_of
 from docload.imports.content import StagedFilesResolver, check_base_dir
 from docload.imports.errors import ContentError, ImportProblem
-from docload.imports.jobs import cancel_job, create_job, store_source
+from docload.imports.jobs import cancel_job, create_job, expired_jobs, store_source
 from docload.imports.models import FileStatus, Job, StagedFile
 from docload.imports.receiving import upload_file
 from docload.imports.scheduling import start_job
@@ -127,3 +127,9 @@ def cancel_load(job: Job, load: Load) -> None:
         cancel_job(job, CANCELED)
         load.canceled_on = timezone.now()
         load.save(update_fields=["canceled_on"])
+
+
+def delete_expired_loads(now: datetime.datetime) -> int:
+    """Retention: the loads whose jobs retention is about to delete go first."""
+    deleted, _ = Load.objects.filter(job_uuid__in=expired_jobs(now).values("uuid")).delete()
+    return deleted
