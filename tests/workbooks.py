@@ -7,7 +7,7 @@ import datetime
 import zipfile
 from collections.abc import Iterable, Sequence
 from io import BytesIO
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from docload.imports.columns import REQUIRED_HEADERS
@@ -51,7 +51,18 @@ def _column(index: int) -> str:
     return name
 
 
+class Formula(NamedTuple):
+    """A formula cell with the value last calculated (what a reader without evaluation sees)."""
+
+    formula: str
+    cached: str
+
+
 def _cell(ref: str, value: Any) -> str:
+    if isinstance(value, Formula):
+        return (
+            f'<c r="{ref}" t="str"><f>{escape(value.formula)}</f><v>{escape(value.cached)}</v></c>'
+        )
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -74,8 +85,15 @@ def _sheet(rows: Sequence[Sequence[Any]]) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}"><sheetData>{body}</sheetData></worksheet>'
 
 
-def workbook_bytes(sheets: dict[str, Sequence[Sequence[Any]]]) -> bytes:
-    """An .xlsx file with these sheets (name → rows of cell values, header first), in order."""
+_COMMENTS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><comments xmlns="{_MAIN}"><authors><author>a</author></authors>'
+    '<commentList><comment ref="A1" authorId="0"><text><t>a comment</t></text></comment></commentList></comments>'
+)
+
+
+def workbook_bytes(sheets: dict[str, Sequence[Sequence[Any]]], comments: bool = False) -> bytes:
+    """An .xlsx file with these sheets (name → rows of cell values, header first), in order;
+    with `comments`, the first sheet has a cell comment."""
     buffer = BytesIO()
     names = list(sheets)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -108,13 +126,25 @@ def workbook_bytes(sheets: dict[str, Sequence[Sequence[Any]]]) -> bytes:
         archive.writestr("xl/styles.xml", _STYLES)
         for i, name in enumerate(names, start=1):
             archive.writestr(f"xl/worksheets/sheet{i}.xml", _sheet(sheets[name]))
+        if comments:
+            archive.writestr("xl/comments1.xml", _COMMENTS)
+            archive.writestr(
+                "xl/worksheets/_rels/sheet1.xml.rels",
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId1" Type="{_REL}/comments" Target="../comments1.xml"/>'
+                "</Relationships>",
+            )
     return buffer.getvalue()
 
 
 def documents_workbook(
-    rows: Iterable[dict[str, Any]], headers: Sequence[str] = REQUIRED_HEADERS, **others: Any
+    rows: Iterable[dict[str, Any]],
+    headers: Sequence[str] = REQUIRED_HEADERS,
+    comments: bool = False,
+    **others: Any,
 ) -> bytes:
     """A workbook whose documents sheet holds `rows` under `headers`; `others` adds sheets."""
     table: list[list[Any]] = [list(headers)]
     table += [[row.get(name, "") for name in headers] for row in rows]
-    return workbook_bytes({"enkelvoudiginformatieobjecten": table, **others})
+    return workbook_bytes({"enkelvoudiginformatieobjecten": table, **others}, comments)

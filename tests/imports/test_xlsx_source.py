@@ -19,7 +19,7 @@ from docload.imports.scheduling import start_job
 from docload.imports.sources.xlsx import XlsxSource, cell_text
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import outcomes, run
-from tests.workbooks import documents_workbook, workbook_bytes
+from tests.workbooks import Formula, documents_workbook, workbook_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,6 +102,16 @@ def test_a_workbook_imports_like_a_csv_file(base_dir: Path, document_type_url: s
     )  # fmt: skip
     assert not outcomes(job)[4][0] and "bronorganisatie" in outcomes(job)[4][1]
     assert EnkelvoudigInformatieObject.objects.count() == 3
+
+
+def test_formulas_give_their_cached_values_and_comments_are_ignored(
+    base_dir: Path, document_type_url: str
+) -> None:
+    paths = write_files(base_dir, 1)
+    row = metadata_row(document_type_url, bestandspad=paths[0], titel=Formula("A1&A2", "Som"))
+    job = run(start_workbook(documents_workbook([row], comments=True), base_dir))
+    assert (job.status, job.succeeded) == (JobStatus.FINISHED, 1)
+    assert EnkelvoudigInformatieObject.objects.get().titel == "Som"
 
 
 @pytest.mark.parametrize(
