@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "docload.documents",
     "docload.imports",
     "docload.dialects.uploads",
+    "docload.dialects.bulkload",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,8 @@ UPLOAD_BLOCKED_EXTENSIONS = [
 DOCLOAD_ARCHIVE_MAX_MEMBERS = _env_int("DOCLOAD_ARCHIVE_MAX_MEMBERS", 100_000)
 DOCLOAD_ARCHIVE_MAX_BYTES = _env_int("DOCLOAD_ARCHIVE_MAX_BYTES", 64 * 1024**3)
 DOCLOAD_ARCHIVE_MAX_RATIO = _env_int("DOCLOAD_ARCHIVE_MAX_RATIO", 100)
+# A metadata workbook (.xlsx, a zip file) is refused when its members unpack to more than this.
+DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES = _env_int("DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3)
 # A worker renews its lease on a job every batch and every third of a lease (a heartbeat); a job
 # whose lease ran out is taken over, so a killed worker's import continues after about this long.
 IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 30)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from docload.documents.storage import delete_content, iter_chunks
 from docload.imports.content import StagedFilesResolver
 from docload.imports.errors import ContentError, ImportProblem
-from docload.imports.jobs import create_job, store_csv_source
+from docload.imports.jobs import create_job, store_source
 from docload.imports.models import (
     OPEN_STATUSES,
     AreaStatus,
@@ -40,7 +40,7 @@ from docload.imports.staging import (
 
 METADATA_EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx"}
 MANIFEST_NAME = "manifest.json"
-SUPPORTED_METADATA = {"csv"}
+SUPPORTED_METADATA = {"csv", "xlsx"}
 _NAMES_SHOWN = 20
 # What changes on an area after its creation.
 _CHANGING = [
@@ -307,7 +307,7 @@ def _start(area: StagingArea, user: str) -> Job:
         except ContentError as exc:
             raise ImportProblem("metadata-file-missing", str(exc)) from exc
         with opened.stream:
-            key = store_csv_source(job, iter_chunks(opened.stream))
+            key = store_source(job, iter_chunks(opened.stream), metadata_format(metadata.name))
         with transaction.atomic():
             locked = StagingArea.objects.select_for_update().get(pk=area.pk)
             if locked.updated_on != area.updated_on:
@@ -339,7 +339,7 @@ def _metadata_file(area: StagingArea) -> StagedFile:
     if metadata_format(found[0].name) not in SUPPORTED_METADATA:
         raise ImportProblem(
             "metadata-format-not-supported",
-            f"{found[0].name}: only .csv metadata files can be processed so far.",
+            f"{found[0].name}: only .csv and .xlsx metadata files can be processed so far.",
         )
     return found[0]
 

@@ -65,13 +65,13 @@ class RowInput(NamedTuple):
     zaak_uuid: str
 
 
-def check_headers(header: list[str]) -> None:
+def check_headers(header: list[str], what: str = "The CSV file") -> None:
     """Raise `missing-import-headers` naming every required header the file lacks."""
     missing = [name for name in REQUIRED_HEADERS if name not in header]
     if missing:
         raise ImportProblem(
             "missing-import-headers",
-            f"The CSV file is missing these headers: {', '.join(missing)}.",
+            f"{what} is missing these headers: {', '.join(missing)}.",
         )
 
 

@@ -4,16 +4,17 @@ Putting jobs on the task queue (start, resume, requeue) is `imports.scheduling`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from docload.imports.columns import check_headers
 from docload.imports.errors import ImportProblem
 from docload.imports.models import Job, JobStatus, RowResult
 from docload.imports.sources.csv import read_header
+from docload.imports.sources.xlsx import DOCUMENTS_SHEET, XlsxSource, check_workbook, local_copy
 
 # Sent by the daily retention run (argument `now`) before expired jobs go, so that dialects
 # remove their own expired records while the jobs they refer to still exist.
@@ -60,6 +62,64 @@ def store_csv_source(job: Job, chunks: Iterable[bytes]) -> str:
         storages["default"].delete(key)
         raise
     return key
+
+
+def store_source(job: Job, chunks: Iterable[bytes], source_format: str) -> str:
+    """Store a metadata file (`csv` or `xlsx`) for `job`, record its format on the job, and
+    return its storage key, for `start_job`.
+
+    A workbook is checked before any row runs: size (`DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES`),
+    that it is one (`not-xlsx`), its sheets (`unknown-sheet`) and the documents sheet's header.
+    Nothing stays stored when it is refused.
+    """
+    if source_format == "csv":
+        return store_csv_source(job, chunks)
+    if source_format != "xlsx":
+        raise ImportProblem("metadata-format-not-supported", f"Unknown format {source_format!r}.")
+    key = f"imports/{job.uuid}/metadata-{secrets.token_hex(4)}.xlsx"
+    try:
+        store_content(key, chunks)
+        with stored_path(key) as path:
+            check_workbook(path, settings.DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES)
+        header = XlsxSource(lambda: stored_path(key)).header()
+        check_headers(header, f"The sheet {DOCUMENTS_SHEET}")
+    except BaseException:
+        storages["default"].delete(key)
+        raise
+    Job.objects.filter(pk=job.pk).update(source_format="xlsx")
+    job.source_format = "xlsx"
+    return key
+
+
+@contextlib.contextmanager
+def stored_path(key: str) -> Iterator[str]:
+    """A local path to the stored file: its own when storage has paths, else a temporary copy."""
+    storage = storages["default"]
+    try:
+        path = storage.path(key)
+    except NotImplementedError:
+        with local_copy(lambda: storage.open(key, "rb")) as copy:
+            yield copy
+        return
+    yield path
+
+
+def cancel_job(job: Job, comment: str) -> None:
+    """Stop an active job for good (`invalid-status` when it is not active).
+
+    Its worker loses the lease: the batch in flight rolls back, committed rows stay.
+    """
+    with transaction.atomic():
+        stopped = Job.objects.filter(pk=job.pk, status=JobStatus.ACTIVE).update(
+            status=JobStatus.ERROR,
+            comment=comment,
+            finished_on=timezone.now(),
+            lease_owner="",
+            lease_expires=None,
+        )
+    if not stopped:
+        raise ImportProblem("invalid-status", "Only a scheduled or running import can stop.")
+    job.refresh_from_db()
 
 
 def acquire_lease(job_uuid: uuid.UUID, worker_id: str) -> Job | None:
@@ -143,17 +203,21 @@ def delete_expired_jobs(now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     retention_due.send(sender=Job, now=now)
-    cutoff = now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
-    expired = Job.objects.filter(
-        Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
-        | Q(status=JobStatus.PENDING, created_on__lt=cutoff)
-    )
     count = 0
-    for job in expired.iterator():
+    for job in expired_jobs(now).iterator():
         with transaction.atomic():
             delete_job(job)
         count += 1
     return count
+
+
+def expired_jobs(now: datetime.datetime) -> QuerySet[Job]:
+    """The jobs retention deletes: finished/error ones by finish time, pending by creation."""
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
+    return Job.objects.filter(
+        Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
+        | Q(status=JobStatus.PENDING, created_on__lt=cutoff)
+    )
 
 
 def is_stalled(job: Job, now: datetime.datetime | None = None) -> bool:

@@ -16,11 +16,18 @@ from docload.imports.columns import flat_row_input
 from docload.imports.committing import record_not_imported
 from docload.imports.content import resolver_for
 from docload.imports.copiers import copier_for
-from docload.imports.jobs import acquire_lease, fail_job, finish_job, release_lease
+from docload.imports.jobs import (
+    acquire_lease,
+    fail_job,
+    finish_job,
+    release_lease,
+    stored_path,
+)
 from docload.imports.lease import heartbeat, stop_requested
 from docload.imports.models import Job
 from docload.imports.sources import Source, SourceRow, batches
 from docload.imports.sources.csv import CsvSource
+from docload.imports.sources.xlsx import XlsxSource
 from docload.imports.writer import BatchWriter, JobContext, LeaseLost
 
 logger = logging.getLogger(__name__)
@@ -31,6 +38,8 @@ def source_for(job: Job) -> Source:
     """The job's metadata source, opened from storage for each pass."""
     if job.source_format == "csv":
         return CsvSource(lambda: storages["default"].open(job.source_key, "rb"))
+    if job.source_format == "xlsx":
+        return XlsxSource(lambda: stored_path(job.source_key))
     raise ValueError(f"Unknown source format {job.source_format!r}")
 
 

@@ -23,20 +23,22 @@ def start_job(
 ) -> None:
     """Move a pending job to active with its stored source, and enqueue it after the commit.
 
-    `enqueue=False` is for a caller that runs the job itself (the `docload import` command).
+    A job with `run_after` is enqueued to run then (the task waits in the database, so it
+    survives restarts); until then no sweep takes it for stalled. `enqueue=False` is for a
+    caller that runs the job itself (the `docload import` command).
     """
     updated = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
         status=JobStatus.ACTIVE,
         source_key=source_key,
         content_source=content_source,
         lease_owner="",
-        lease_expires=_unclaimed_until(),
+        lease_expires=_unclaimed_until(job.run_after),
     )
     if not updated:
         raise ImportProblem("invalid-status", "The import is not pending.")
     job.refresh_from_db()
     if enqueue:
-        transaction.on_commit(lambda: enqueue_job(job.uuid))
+        transaction.on_commit(lambda: enqueue_job(job.uuid, job.run_after))
 
 
 def resume_job(job: Job) -> None:
@@ -61,10 +63,11 @@ def resume_job(job: Job) -> None:
         transaction.on_commit(lambda: enqueue_job(job.uuid))
 
 
-def _unclaimed_until() -> datetime.datetime:
+def _unclaimed_until(run_after: datetime.datetime | None = None) -> datetime.datetime:
     """An unowned lease on a queued job: if no worker has taken it by then (its task was lost
     with a worker that died before taking the lease), the sweep queues it again."""
-    return timezone.now() + lease_time()
+    now = timezone.now()
+    return max(now, run_after or now) + lease_time()
 
 
 def requeue_stalled_jobs() -> list[uuid.UUID]:

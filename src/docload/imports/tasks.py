@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 import uuid
@@ -29,5 +30,7 @@ def apply_retention() -> int:
     return delete_expired_jobs()
 
 
-def enqueue_job(job_uuid: uuid.UUID) -> None:
-    run_import.enqueue(str(job_uuid))
+def enqueue_job(job_uuid: uuid.UUID, run_after: datetime.datetime | None = None) -> None:
+    """Queue the job's task, to run at once or not before `run_after`."""
+    task = run_import.using(run_after=run_after) if run_after is not None else run_import
+    task.enqueue(str(job_uuid))

@@ -12,6 +12,7 @@ def test_rules_list_processable_metadata_and_blocked_extensions(settings: Any) -
     rules = extension_rules()
     assert [(rule["extension"], rule["importBlocked"]) for rule in rules] == [
         (".csv", False),
+        (".xlsx", False),
         (".exe", True),
         (".bat", True),
     ]

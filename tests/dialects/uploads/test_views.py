@@ -18,6 +18,7 @@ from docload.documents.models import EnkelvoudigInformatieObject
 from docload.imports.models import Job, StagedFile, StagingArea
 from tests.conftest import client_for, run_worker
 from tests.factories import csv_text, metadata_row
+from tests.workbooks import documents_workbook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE = "/data-import/uploadDefinitions"
@@ -185,9 +186,10 @@ def test_create_refuses_blocked_extensions(api: APIClient, settings: Any) -> Non
 def test_file_extensions_lists_the_rules(api: APIClient, settings: Any) -> None:
     settings.UPLOAD_BLOCKED_EXTENSIONS = [".exe"]
     body = api.get("/data-import/fileExtensions").json()
-    assert body["totalRecords"] == 2
+    assert body["totalRecords"] == 3
     assert [(r["extension"], r["importBlocked"]) for r in body["fileExtensions"]] == [
         (".csv", False),
+        (".xlsx", False),
         (".exe", True),
     ]
 
@@ -543,7 +545,7 @@ def test_process_files_needs_every_file_uploaded(api: APIClient) -> None:
     [
         ({"a.pdf": b"a"}, "metadata-file-count"),
         ({"one.csv": b"x", "two.csv": b"y"}, "metadata-file-count"),
-        ({"sheet.xlsx": b"PK"}, "metadata-format-not-supported"),
+        ({"sheet.xlsx": b"PK"}, "not-xlsx"),
         ({"manifest.json": b"{}"}, "metadata-format-not-supported"),
         ({"metadata.csv": b""}, "empty-file"),
         ({"metadata.csv": b"\xff\xfe\x00binary"}, "parse_error"),
@@ -666,3 +668,17 @@ def test_only_applications_with_all_authorizations_may_use_the_endpoints(
                 assert response["WWW-Authenticate"] == 'Bearer realm="docload"'
     assert StagingArea.objects.count() == 1
     assert file_of(api.get(f"{BASE}/{definition['id']}").json(), "a.pdf")["status"] == "NEW"
+
+
+def test_process_files_takes_a_workbook_as_the_metadata_file(
+    api: APIClient, document_type_url: str
+) -> None:
+    rows = [metadata_row(document_type_url, bestandspad="a.pdf", titel="from a sheet")]
+    definition = loaded_definition(
+        api, {"load.xlsx": documents_workbook(rows), "a.pdf": b"content of a"}
+    )
+    assert process(api, definition["id"]).status_code == 204
+    run_worker()
+    job = Job.objects.get()
+    assert (job.source_format, job.status, job.succeeded) == ("xlsx", "finished", 1)
+    assert EnkelvoudigInformatieObject.objects.get().titel == "from a sheet"

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from docload.documents.storage import iter_chunks
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
-from docload.imports.jobs import create_job, store_csv_source
+from docload.imports.jobs import create_job, store_source
 from docload.imports.models import Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import run_job, source_for
@@ -20,10 +20,13 @@ from docload.imports.tasks import worker_id
 
 
 class Command(BaseCommand):
-    help = "Import a metadata CSV and its files here, through the engine, with a progress bar."
+    help = (
+        "Import a metadata CSV or .xlsx workbook and its files here, through the engine, "
+        "with a progress bar."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("metadata", type=Path, help="the metadata CSV")
+        parser.add_argument("metadata", type=Path, help="the metadata CSV or .xlsx workbook")
         parser.add_argument("--base-dir", type=Path, required=True, help="root of bestandspad")
         parser.add_argument("--batch-size", type=int, default=None)
         parser.add_argument("--report", type=Path, default=None, help="default: beside the CSV")
@@ -37,7 +40,8 @@ class Command(BaseCommand):
             with open(metadata, "rb") as csv_file:
                 job = create_job("cli", **fields)
                 try:
-                    key = store_csv_source(job, iter_chunks(csv_file))
+                    source_format = "xlsx" if metadata.suffix.lower() == ".xlsx" else "csv"
+                    key = store_source(job, iter_chunks(csv_file), source_format)
                 except ImportProblem:
                     job.delete()
                     raise

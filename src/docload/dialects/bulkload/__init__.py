@@ -1,0 +1,1 @@
+"""The VOSS-style bulk load: spreadsheet loads followed as transactions."""
