@@ -7,10 +7,12 @@ follows its files until an import starts; from then on its files no longer chang
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -299,28 +301,48 @@ def start_import(dialect: str, area_id: uuid.UUID, user: str) -> Job:
 
 def _start(area: StagingArea, user: str) -> Job:
     metadata = _metadata_file(area)
-    job = create_job(area.dialect)
+    source_format = metadata_format(metadata.name)
+    with (
+        job_from_staged(metadata, area.dialect, source_format, "metadata-file-missing") as (
+            job,
+            key,
+        ),
+        transaction.atomic(),
+    ):
+        locked = StagingArea.objects.select_for_update().get(pk=area.pk)
+        if locked.updated_on != area.updated_on:
+            raise StagingRefused("changed", "The files changed meanwhile; try again.")
+        start_job(job, key, {"kind": "staged", "area": str(area.uuid)})
+        locked.job_uuid = job.uuid
+        touch(locked, user, status=AreaStatus.COMPLETED)
+    return job
+
+
+@contextlib.contextmanager
+def job_from_staged(
+    file: StagedFile, dialect: str, source_format: str, missing: str, **job_fields: Any
+) -> Iterator[tuple[Job, str]]:
+    """A new job whose source is a copy of the staged `file` (checked as `source_format`), and
+    that copy's key, for the caller to start in its own transaction.
+
+    The job keeps its own copy, so deleting the staged file never breaks its report. When the
+    block raises, the job never started: it and its copy go. `missing` is the ImportProblem's
+    code when the file's bytes are gone.
+    """
+    job = create_job(dialect, **job_fields)
     key = ""
     try:
         try:
-            opened = StagedFilesResolver(area.uuid).open(metadata.name)
+            opened = StagedFilesResolver(file.area_id).open(file.name)
         except ContentError as exc:
-            raise ImportProblem("metadata-file-missing", str(exc)) from exc
+            raise ImportProblem(missing, str(exc)) from exc
         with opened.stream:
-            key = store_source(job, iter_chunks(opened.stream), metadata_format(metadata.name))
-        with transaction.atomic():
-            locked = StagingArea.objects.select_for_update().get(pk=area.pk)
-            if locked.updated_on != area.updated_on:
-                raise StagingRefused("changed", "The files changed meanwhile; try again.")
-            start_job(job, key, {"kind": "staged", "area": str(area.uuid)})
-            locked.job_uuid = job.uuid
-            touch(locked, user, status=AreaStatus.COMPLETED)
+            key = store_source(job, iter_chunks(opened.stream), source_format)
+        yield job, key
     except BaseException:
-        # The job never started (its transaction rolled back): it and its copy go.
         delete_content([key])
         Job.objects.filter(pk=job.pk).delete()
         raise
-    return job
 
 
 def _metadata_file(area: StagingArea) -> StagedFile:

@@ -11,11 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from docload.dialects.bulkload.models import Load
-from docload.documents.storage import delete_content, iter_chunks
-from docload.imports.areas import NewFile, create_area, extension_of
-from docload.imports.content import StagedFilesResolver, check_base_dir
-from docload.imports.errors import ContentError, ImportProblem
-from docload.imports.jobs import cancel_job, create_job, expired_jobs, store_source
+from docload.imports.areas import NewFile, create_area, extension_of, job_from_staged
+from docload.imports.content import check_base_dir
+from docload.imports.errors import ImportProblem
+from docload.imports.jobs import cancel_job, expired_jobs
 from docload.imports.models import FileStatus, Job, StagedFile
 from docload.imports.receiving import upload_file
 from docload.imports.scheduling import start_job
@@ -95,29 +94,22 @@ def start_load(
 ) -> tuple[Job, Load]:
     """A job for the workbook, checked and queued (now, or at `run_after`), with its Load."""
     content_source = _content_source(workbook)
-    job = create_job(DIALECT, run_after=run_after)
-    key = ""
-    try:
-        try:
-            opened = StagedFilesResolver(workbook.area_id).open(workbook.name)
-        except ContentError as exc:
-            raise ImportProblem("file-not-found", str(exc)) from exc
-        with opened.stream:
-            key = store_source(job, iter_chunks(opened.stream), "xlsx")
-        with transaction.atomic():
-            start_job(job, key, content_source)
-            load = Load.objects.create(
-                job_uuid=job.uuid,
-                file_name=workbook.name,
-                file_uuid=workbook.uuid,
-                submitted_on=job.created_on,
-                execute_at=run_after,
-                execute_timezone=offset,
-            )
-    except BaseException:
-        delete_content([key] if key else [])
-        Job.objects.filter(pk=job.pk).delete()
-        raise
+    with (
+        job_from_staged(workbook, DIALECT, "xlsx", "file-not-found", run_after=run_after) as (
+            job,
+            key,
+        ),
+        transaction.atomic(),
+    ):
+        start_job(job, key, content_source)
+        load = Load.objects.create(
+            job_uuid=job.uuid,
+            file_name=workbook.name,
+            file_uuid=workbook.uuid,
+            submitted_on=job.created_on,
+            execute_at=run_after,
+            execute_timezone=offset,
+        )
     return job, load
 
 
