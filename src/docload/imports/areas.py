@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -213,7 +214,10 @@ def names_taken(area_id: uuid.UUID, names: Iterable[str]) -> StagingRefused:
 
 
 def _check_new_files(files: Sequence[NewFile]) -> None:
-    """Declared sizes must fit in the free space, and no file may have a blocked extension."""
+    """Names once each; declared sizes must fit in the free space; no blocked extension."""
+    twice = sorted(name for name, count in Counter(f.name for f in files).items() if count > 1)
+    if twice:
+        raise StagingRefused("names-taken", "File names must be unique in their area.", twice)
     refusals = []
     free = free_staging_bytes()
     declared = 0

@@ -63,6 +63,13 @@ def test_upload_answers_the_files_and_keeps_the_hierarchy(api: APIClient) -> Non
     assert error(api.post("/api/uploadfiles/", {}, format="multipart")) == (400, "no-file")
 
 
+def test_two_files_of_one_name_in_an_upload_are_a_400(api: APIClient) -> None:
+    # Found by schemathesis: this was a 500 (IntegrityError) with nothing to tell the client.
+    response = upload(api, ("a.pdf", b"1"), ("a.pdf", b"2"))
+    assert error(response) == (400, "names-taken")
+    assert not StagedFile.objects.exists()
+
+
 def test_the_walk_through_loads_every_row(
     api: APIClient, base_dir: Path, document_type_url: str
 ) -> None:

@@ -61,7 +61,7 @@ _PAGING = [
 class BulkLoadView(APIView):
     permission_classes = [HasAllAuthorizations]
     error_schema = ErrorSerializer
-    error_codes = (400, 401, 403)
+    error_codes = (400, 401, 403, 404)  # 404: an unknown transaction or bulkload_file
 
     def get_exception_handler(self) -> Any:
         return exception_handler
