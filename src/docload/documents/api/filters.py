@@ -23,6 +23,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 from rest_framework.request import Request
 
+from docload.auth.models import Scope
 from docload.documents.api.access import visible_documents
 from docload.documents.api.serializers import field_error, raise_field_errors
 from docload.documents.models import (
@@ -104,6 +105,17 @@ class DocumentParts(CheckedQuery):
 
     expandable = ("informatieobject",)
     pagination_class = None
+    lookup_field = "uuid"
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    # The standard's scopes for a document's parts, whichever of these actions a viewset has.
+    required_scopes = {
+        "list": Scope.DOCUMENTEN_LEZEN,
+        "retrieve": Scope.DOCUMENTEN_LEZEN,
+        "create": Scope.DOCUMENTEN_AANMAKEN,
+        "update": Scope.DOCUMENTEN_BIJWERKEN,
+        "partial_update": Scope.DOCUMENTEN_BIJWERKEN,
+        "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
+    }
 
     def narrow(self, items: QuerySet[Any], params: dict[str, str]) -> QuerySet[Any]:
         return items

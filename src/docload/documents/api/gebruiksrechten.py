@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 
-from docload.auth.models import Scope
 from docload.documents.api.access import visible_documents
 from docload.documents.api.auditing import TOELICHTING_PARAMETER, Audited, document_weergave
 from docload.documents.api.filters import (
@@ -102,16 +101,6 @@ class GebruiksrechtenViewSet(
     true, deleting the last sets it to null."""
 
     serializer_class = GebruiksrechtenSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
-    required_scopes = {
-        "list": Scope.DOCUMENTEN_LEZEN,
-        "retrieve": Scope.DOCUMENTEN_LEZEN,
-        "create": Scope.DOCUMENTEN_AANMAKEN,
-        "update": Scope.DOCUMENTEN_BIJWERKEN,
-        "partial_update": Scope.DOCUMENTEN_BIJWERKEN,
-        "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
-    }
     known_query = {"list": {*(p.name for p in GEBRUIKSRECHT_FILTERS), EXPAND}, "retrieve": {EXPAND}}
     queryset = Gebruiksrecht.objects.all()
 

@@ -334,14 +334,6 @@ class ObjectInformatieObjectViewSet(
     """Links between documents and zaken, besluiten or verzoeken."""
 
     serializer_class = ObjectInformatieObjectSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
-    required_scopes = {
-        "list": Scope.DOCUMENTEN_LEZEN,
-        "retrieve": Scope.DOCUMENTEN_LEZEN,
-        "create": Scope.DOCUMENTEN_AANMAKEN,
-        "destroy": Scope.DOCUMENTEN_VERWIJDEREN,
-    }
     known_query = _LINK_QUERY
     queryset = ObjectInformatieObject.objects.all()
 
