@@ -1,6 +1,8 @@
 """Workbooks as a source: the documents sheet read like a CSV file, refused before any row."""
 
+import csv
 import datetime
+import uuid
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -84,12 +86,33 @@ def test_rows_in_any_column_order_skipping_empty_rows(tmp_path: Path) -> None:
     assert source.count() == 2
     rows = list(source.rows())
     assert [row.number for row in rows] == [2, 3]
+    # The place is the row as the spreadsheet program numbers it, empty rows counted.
+    assert [row.place for row in rows] == [
+        "enkelvoudiginformatieobjecten row 2", "enkelvoudiginformatieobjecten row 5",
+    ]  # fmt: skip
     first = flat_row_input(rows[0].values).document
     assert (first["titel"], first["creatiedatum"], first["bestandsomvang"]) == (
         "Een", "2024-03-01", "12",
     )  # fmt: skip
     assert flat_row_input(rows[1].values).document["auteur"] is None
     assert [row.number for row in source.rows(skip=1)] == [3]
+
+
+def test_sheets_are_one_stream_of_records_left_to_right(tmp_path: Path) -> None:
+    types = [["omschrijving"], ["a"], [], ["b"]]
+    links = [["object"], ["x"]]
+    sheets = {"informatieobjecttypen": types, "objectinformatieobjecten": links}
+    source = source_of(tmp_path, workbook_bytes(sheets))
+    assert source.header() == ["sheet", "omschrijving", "object"]
+    assert source.count() == 3
+    rows = list(source.rows())
+    assert [(row.number, row.place, row.values) for row in rows] == [
+        (2, "informatieobjecttypen row 2", {"omschrijving": "a"}),
+        (3, "informatieobjecttypen row 4", {"omschrijving": "b"}),
+        (4, "objectinformatieobjecten row 2", {"object": "x"}),
+    ]
+    assert [row.number for row in source.rows(skip=2)] == [4]
+    assert list(source.rows(skip=3)) == []
 
 
 def test_a_workbook_imports_like_a_csv_file(base_dir: Path, document_type_url: str) -> None:
@@ -160,6 +183,38 @@ def test_import_command_loads_a_workbook(tmp_path: Path, document_type_url: str)
     call_command("import", str(metadata), "--base-dir", str(files))
     assert EnkelvoudigInformatieObject.objects.count() == 3
     assert "Geïmporteerd" in (tmp_path / "load.report.csv").read_text(encoding="utf-8")
+
+
+def test_the_report_of_several_sheets_names_each_rows_sheet(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    paths = write_files(files, 2)
+    type_uuid = uuid.uuid4()
+    type_url = f"http://testserver/catalogi/api/v1/informatieobjecttypen/{type_uuid}"
+    types = [
+        ["uuid", "omschrijving", "vertrouwelijkheidaanduiding", "beginGeldigheid"],
+        [str(type_uuid), "Brief", "openbaar", datetime.date(2024, 1, 1)],
+        ["", "", "openbaar", "2024-01-01"],
+    ]
+    metadata = tmp_path / "load.xlsx"
+    documents = [list(REQUIRED_HEADERS)]
+    documents += [[row.get(name, "") for name in REQUIRED_HEADERS] for row in (
+        metadata_row(type_url, bestandspad=p) for p in paths
+    )]  # fmt: skip
+    sheets = {"informatieobjecttypen": types, "enkelvoudiginformatieobjecten": documents}
+    metadata.write_bytes(workbook_bytes(sheets))
+    with pytest.raises(SystemExit):  # a row failed
+        call_command("import", str(metadata), "--base-dir", str(files))
+    assert EnkelvoudigInformatieObject.objects.count() == 2
+    text = (tmp_path / "load.report.csv").read_text(encoding="utf-8")
+    report = list(csv.DictReader(text.splitlines()))
+    assert [(r["sheet"], r["resultaat"]) for r in report] == [
+        ("informatieobjecttypen", "Geïmporteerd"),
+        ("informatieobjecttypen", "Niet geïmporteerd"),
+        ("enkelvoudiginformatieobjecten", "Geïmporteerd"),
+        ("enkelvoudiginformatieobjecten", "Geïmporteerd"),
+    ]
+    assert "omschrijving: This field is required." in report[1]["opmerking"]
+    assert report[0]["omschrijving"] == "Brief" and report[2]["titel"]
 
 
 def test_import_command_refuses_an_unknown_sheet(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from docload.catalog.models import InformatieObjectType
 from docload.documents.constants import (
     VERTROUWELIJKHEID_ORDER,
     IntegriteitAlgoritme,
+    ObjectType,
     OndertekeningSoort,
     Status,
 )
@@ -68,30 +69,34 @@ class FieldError:
     reason: str
 
 
-def find_document_type(url: str) -> InformatieObjectType | FieldError:
-    """The informatieobjecttype a URL of this registry's catalogue names, published or not."""
+def _registry_uuid(url: str, name: str, url_name: str) -> str | FieldError:
+    """The uuid in a URL of this registry naming a `url_name` resource, or why it is not one."""
     parsed = urlparse(url)
     host, _ = split_domain_port(parsed.netloc)
     if parsed.scheme not in ("http", "https") or not validate_host(host, settings.ALLOWED_HOSTS):
-        return FieldError(
-            "informatieobjecttype", "bad-url", f"{url!r} is not a URL of this registry."
-        )
+        return FieldError(name, "bad-url", f"{url!r} is not a URL of this registry.")
     try:
         match = resolve(parsed.path)
     except Resolver404:
         match = None
-    if match is None or match.url_name != "informatieobjecttype-detail":
-        return FieldError(
-            "informatieobjecttype", "bad-url", f"{url!r} is not an informatieobjecttype URL."
-        )
-    found = InformatieObjectType.objects.filter(uuid=match.kwargs["uuid"]).first()
-    if found is None:
+    if match is None or match.url_name != url_name:
+        return FieldError(name, "bad-url", f"{url!r} is not an {name} URL.")
+    return str(match.kwargs["uuid"])
+
+
+def find_document_type(url: str) -> InformatieObjectType | FieldError:
+    """The informatieobjecttype a URL of this registry's catalogue names, published or not."""
+    found = _registry_uuid(url, "informatieobjecttype", "informatieobjecttype-detail")
+    if isinstance(found, FieldError):
+        return found
+    document_type = InformatieObjectType.objects.filter(uuid=found).first()
+    if document_type is None:
         return FieldError(
             "informatieobjecttype",
             "does_not_exist",
             f"Informatieobjecttype {url!r} does not exist.",
         )
-    return found
+    return document_type
 
 
 class DocumentTypes:
@@ -366,3 +371,60 @@ def _check_trefwoorden(check: _Collector) -> None:
         check.error("trefwoorden", "max_length", "Each trefwoord has at most 100 characters.")
     else:
         check.cleaned["trefwoorden"] = value
+
+
+def validate_document_type(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check an informatieobjecttype's values (API names); return model field values (`concept`
+    None when not given) and every error found."""
+    check = _Collector(data)
+    for name in ("omschrijving", "vertrouwelijkheidaanduiding", "beginGeldigheid"):
+        if data.get(name) in _ABSENT:
+            check.error(name, "required", "This field is required.")
+    check.texts([("omschrijving", 80)])
+    check.choice(
+        "vertrouwelijkheidaanduiding", "vertrouwelijkheidaanduiding", VERTROUWELIJKHEID_ORDER
+    )
+    check.date("beginGeldigheid", "begin_geldigheid", data.get("beginGeldigheid"))
+    concept = data.get("concept")
+    check.cleaned["concept"] = None
+    if concept not in _ABSENT:
+        text = str(concept).strip().lower()
+        if text not in _BOOLEANS:
+            check.error("concept", "invalid", f"{concept!r} is not true or false.")
+        else:
+            check.cleaned["concept"] = _BOOLEANS[text]
+    return check.cleaned, check.errors
+
+
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def validate_link(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check an objectinformatieobject's values (API names); return model field values, the
+    document as `informatieobject_uuid`, and every error found. Whether the document exists and
+    is not linked to the object yet is for the caller to ask."""
+    check = _Collector(data)
+    for name in ("informatieobject", "object", "objectType"):
+        if data.get(name) in _ABSENT:
+            check.error(name, "required", "This field is required.")
+    document = data.get("informatieobject")
+    if document not in _ABSENT:
+        found = _registry_uuid(
+            str(document), "informatieobject", "enkelvoudiginformatieobject-detail"
+        )
+        if isinstance(found, FieldError):
+            check.errors.append(found)
+        else:
+            check.cleaned["informatieobject_uuid"] = found
+    target = data.get("object")
+    if target not in _ABSENT:
+        try:
+            _url_validator(target)
+        except DjangoValidationError:
+            check.error("object", "invalid", f"{target!r} is not a URL.")
+        else:
+            if len(str(target)) > 1000:
+                check.error("object", "max_length", "At most 1000 characters.")
+            check.cleaned["object"] = target
+    check.choice("objectType", "object_type", ObjectType.values)
+    return check.cleaned, check.errors

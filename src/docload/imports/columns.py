@@ -65,9 +65,11 @@ class RowInput(NamedTuple):
     zaak_uuid: str
 
 
-def check_headers(header: list[str], what: str = "The CSV file") -> None:
+def check_headers(
+    header: list[str], what: str = "The CSV file", required: tuple[str, ...] = REQUIRED_HEADERS
+) -> None:
     """Raise `missing-import-headers` naming every required header the file lacks."""
-    missing = [name for name in REQUIRED_HEADERS if name not in header]
+    missing = [name for name in required if name not in header]
     if missing:
         raise ImportProblem(
             "missing-import-headers",

@@ -56,6 +56,7 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
                     {
                         "job_id": job.pk,
                         "row_number": row.source.number,
+                        "place": row.source.place,
                         "imported": row.valid,
                         "comment": row.comment,
                         "document_uuid": row.document_uuid if row.valid else None,
@@ -136,6 +137,7 @@ def record_not_imported(context: JobContext, source_rows: list[SourceRow], comme
                 {
                     "job_id": context.job.pk,
                     "row_number": row.number,
+                    "place": row.place,
                     "imported": False,
                     "comment": comment,
                 }

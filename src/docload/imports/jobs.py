@@ -22,8 +22,9 @@ from docload.documents.storage import store_content
 from docload.imports.columns import check_headers
 from docload.imports.errors import ImportProblem
 from docload.imports.models import Job, JobStatus, RowResult
+from docload.imports.sources import SourceRow
 from docload.imports.sources.csv import read_header
-from docload.imports.sources.xlsx import DOCUMENTS_SHEET, XlsxSource, check_workbook, local_copy
+from docload.imports.sources.xlsx import XlsxSource, check_workbook, local_copy
 
 # Sent by the daily retention run (argument `now`) before expired jobs go, so that dialects
 # remove their own expired records while the jobs they refer to still exist.
@@ -69,7 +70,7 @@ def store_source(job: Job, chunks: Iterable[bytes], source_format: str) -> str:
     return its storage key, for `start_job`.
 
     A workbook is checked before any row runs: size (`DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES`),
-    that it is one (`not-xlsx`), its sheets (`unknown-sheet`) and the documents sheet's header.
+    that it is one (`not-xlsx`), its sheets (`unknown-sheet`) and their headers.
     Nothing stays stored when it is refused.
     """
     if source_format == "csv":
@@ -80,9 +81,8 @@ def store_source(job: Job, chunks: Iterable[bytes], source_format: str) -> str:
     try:
         store_content(key, chunks)
         with stored_path(key) as path:
-            check_workbook(path, settings.DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES)
-        header = XlsxSource(lambda: stored_path(key)).header()
-        check_headers(header, f"The sheet {DOCUMENTS_SHEET}")
+            source = XlsxSource(lambda: contextlib.nullcontext(path))
+            check_workbook(source, path, settings.DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES)
     except BaseException:
         storages["default"].delete(key)
         raise
@@ -162,7 +162,7 @@ def finish_job(job: Job, worker_id: str) -> None:
     )
 
 
-def fail_job(job: Job, comment: str, unfinished_rows: Sequence[int] = ()) -> None:
+def fail_job(job: Job, comment: str, unfinished_rows: Sequence[SourceRow] = ()) -> None:
     """Stop the job with status `error`, commenting on rows that were not committed."""
     with transaction.atomic():
         Job.objects.filter(pk=job.pk).update(
@@ -176,11 +176,12 @@ def fail_job(job: Job, comment: str, unfinished_rows: Sequence[int] = ()) -> Non
             [
                 RowResult(
                     job=job,
-                    row_number=number,
+                    row_number=row.number,
+                    place=row.place,
                     imported=False,
                     comment=f"Not imported: the import stopped: {comment}",
                 )
-                for number in unfinished_rows
+                for row in unfinished_rows
             ],
             ignore_conflicts=True,
         )

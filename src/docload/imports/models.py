@@ -68,6 +68,8 @@ class RowResult(models.Model):
     comment = models.TextField(blank=True)
     document_uuid = models.UUIDField(null=True, blank=True)
     identificatie = models.CharField(max_length=40, blank=True)
+    # Where a workbook's record is (`SourceRow.place`): its row number counts on across sheets.
+    place = models.CharField(max_length=60, blank=True)
 
     class Meta:
         constraints = [

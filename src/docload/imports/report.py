@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from docload.imports.models import Job, RowResult
 from docload.imports.sources import Source
+from docload.imports.sources.xlsx import SHEET_COLUMN
 
 IMPORTED = "Geïmporteerd"
 NOT_IMPORTED = "Niet geïmporteerd"
@@ -39,6 +40,8 @@ def stream_report(job: Job, source: Source) -> Iterator[str]:
             while result is not None and result.row_number < row.number:
                 result = next(results, None)
             values = dict(row.values)  # empty for a row the source could not read
+            if row.sheet:
+                values[SHEET_COLUMN] = row.sheet
             if result is not None and result.row_number == row.number:
                 if result.document_uuid and "uuid" in values:
                     values["uuid"] = str(result.document_uuid)

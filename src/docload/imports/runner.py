@@ -8,6 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
+from itertools import groupby
 
 from django.core.files.storage import storages
 from django.db import DatabaseError, connection
@@ -25,6 +26,7 @@ from docload.imports.jobs import (
 )
 from docload.imports.lease import heartbeat, stop_requested
 from docload.imports.models import Job
+from docload.imports.records import RECORD_SHEETS, write_records
 from docload.imports.sources import Source, SourceRow, batches
 from docload.imports.sources.csv import CsvSource
 from docload.imports.sources.xlsx import XlsxSource
@@ -95,9 +97,20 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
 
 
 def _write(writer: BatchWriter, batch: list[SourceRow]) -> None:
-    """Write the batch; a row the source could not read is recorded as not imported, with the
-    source's reason, once every row before it has committed (the job's `processed` counter
-    keeps counting leading rows)."""
+    """Write the batch: documents through the writer, a workbook's types and links each alone
+    once the documents before them have committed."""
+    for records, rows in groupby(batch, key=lambda row: row.sheet in RECORD_SHEETS):
+        if records:
+            writer.finish()
+            write_records(writer.context, rows)
+        else:
+            _write_documents(writer, list(rows))
+
+
+def _write_documents(writer: BatchWriter, batch: list[SourceRow]) -> None:
+    """A row the source could not read is recorded as not imported, with the source's reason,
+    once every row before it has committed (the job's `processed` counter keeps counting
+    leading rows)."""
     start = 0
     for index, row in enumerate(batch):
         if not row.problem:
@@ -155,7 +168,7 @@ def _fail(job: Job, comment: str, writer: BatchWriter | None) -> None:
     for attempt in range(_FAIL_ATTEMPTS):
         try:
             connection.close()
-            fail_job(job, comment, [row.number for row in unfinished])
+            fail_job(job, comment, unfinished)
             return
         except DatabaseError:
             time.sleep(min(2**attempt * 0.1, 5))

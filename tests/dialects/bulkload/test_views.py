@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -15,9 +16,11 @@ from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from docload.auth.models import Applicatie
+from docload.catalog.models import InformatieObjectType
 from docload.dialects.bulkload.models import Load
-from docload.documents.models import EnkelvoudigInformatieObject
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
 from docload.imports import committing
+from docload.imports.columns import REQUIRED_HEADERS
 from docload.imports.jobs import delete_expired_jobs
 from docload.imports.models import Job, StagedFile
 from tests.conftest import client_for, run_worker
@@ -112,8 +115,112 @@ def test_a_bad_row_fails_the_transaction_alone(
     assert detail["status"] == "Fail"
     failed = [s for s in detail["sub_transactions"] if s["status"] == "Fail"]
     assert len(failed) == 1 and "bronorganisatie" in failed[0]["detail"]
-    assert any(log["severity"] == "error" and "Row 3" in log["message"] for log in detail["logs"])
+    errors = [log["message"] for log in detail["logs"] if log["severity"] == "error"]
+    assert any(m.startswith("enkelvoudiginformatieobjecten row 3:") for m in errors)
     assert EnkelvoudigInformatieObject.objects.count() == 2
+
+
+TYPES = "http://testserver/catalogi/api/v1/informatieobjecttypen/"
+DOCUMENTS = "http://testserver/documenten/api/v1/enkelvoudiginformatieobjecten/"
+ZAAK = "https://zaken.example.org/api/v1/zaken/"
+
+
+def three_sheets(base_dir: Path, documents: int, types: int = 2) -> tuple[bytes, list[uuid.UUID]]:
+    """Types, documents of those types with content, and a link for every other document."""
+    type_uuids = [uuid.uuid4() for _ in range(types)]
+    type_rows = [
+        ["uuid", "omschrijving", "vertrouwelijkheidaanduiding", "beginGeldigheid"],
+        *(
+            [str(u), f"Type {i}", "openbaar", datetime.date(2024, 1, 1)]
+            for i, u in enumerate(type_uuids)
+        ),
+    ]
+    document_uuids = [uuid.uuid4() for _ in range(documents)]
+    paths = write_files(base_dir, documents)
+    rows = [
+        metadata_row(f"{TYPES}{type_uuids[i % types]}", bestandspad=paths[i], uuid=str(document))
+        for i, document in enumerate(document_uuids)
+    ]
+    links = [["informatieobject", "object", "objectType"]]
+    links += [[f"{DOCUMENTS}{d}", f"{ZAAK}{i}", "zaak"] for i, d in enumerate(document_uuids[::2])]
+    data = workbook_bytes(
+        {
+            "informatieobjecttypen": type_rows,
+            "enkelvoudiginformatieobjecten": [
+                list(REQUIRED_HEADERS),
+                *([row.get(h, "") for h in REQUIRED_HEADERS] for row in rows),
+            ],
+            "objectinformatieobjecten": links,
+        }
+    )
+    return data, document_uuids
+
+
+def test_three_sheets_load_left_to_right(api: APIClient, base_dir: Path) -> None:
+    data, document_uuids = three_sheets(base_dir, 200)
+    transaction_id = loaded(api, data)
+    run_worker()
+    detail = api.get(f"{TRANSACTIONS}{transaction_id}/?limit=1000").json()
+    assert detail["status"] == "Success", detail["message"]
+    assert detail["sub_transactions_count"] == 2 + 200 + 100
+    actions = [s["action"] for s in detail["sub_transactions"]]
+    assert actions[:3] == [
+        "Load informatieobjecttypen row 2",
+        "Load informatieobjecttypen row 3",
+        "Load enkelvoudiginformatieobjecten row 2",
+    ]
+    assert actions[-1] == "Load objectinformatieobjecten row 101"
+    assert InformatieObjectType.objects.filter(concept=False).count() == 2
+    assert set(EnkelvoudigInformatieObject.objects.values_list("uuid", flat=True)) == set(
+        document_uuids
+    )
+    assert ObjectInformatieObject.objects.filter(object__startswith=ZAAK).count() == 100
+    linked = api.get(
+        "/documenten/api/v1/objectinformatieobjecten",
+        {"informatieobject": f"{DOCUMENTS}{document_uuids[0]}"},
+    ).json()
+    assert [link["object"] for link in linked] == [f"{ZAAK}0"]
+
+
+def test_a_bad_type_or_link_row_fails_alone(api: APIClient, base_dir: Path) -> None:
+    data, document_uuids = three_sheets(base_dir, 4)
+    bad = workbook_bytes(
+        {
+            "informatieobjecttypen": [
+                ["omschrijving", "vertrouwelijkheidaanduiding", "beginGeldigheid", "concept"],
+                ["Goed", "openbaar", "2024-01-01", ""],
+                ["Fout", "heel geheim", "gisteren", "misschien"],
+            ],
+            "objectinformatieobjecten": [
+                ["informatieobject", "object", "objectType"],
+                [f"{DOCUMENTS}{document_uuids[0]}", f"{ZAAK}x", "zaak"],
+                [f"{DOCUMENTS}{uuid.uuid4()}", f"{ZAAK}y", "zaak"],
+                [f"{DOCUMENTS}{document_uuids[0]}", f"{ZAAK}x", "zaak"],
+            ],
+        }
+    )
+    first = loaded(api, data)
+    run_worker()
+    assert api.get(f"{TRANSACTIONS}{first}/").json()["status"] == "Success"
+    transaction_id = loaded(api, bad)
+    run_worker()
+    detail = api.get(f"{TRANSACTIONS}{transaction_id}/").json()
+    assert detail["status"] == "Fail"
+    outcome = {s["action"]: (s["status"], s["detail"]) for s in detail["sub_transactions"]}
+    assert outcome["Load informatieobjecttypen row 2"][0] == "Success"
+    status, why = outcome["Load informatieobjecttypen row 3"]
+    assert status == "Fail"
+    assert all(
+        field in why for field in ("vertrouwelijkheidaanduiding", "beginGeldigheid", "concept")
+    )
+    assert outcome["Load objectinformatieobjecten row 2"][0] == "Success"
+    assert "does_not_exist" in outcome["Load objectinformatieobjecten row 3"][1]
+    assert "already linked" in outcome["Load objectinformatieobjecten row 4"][1]
+    assert InformatieObjectType.objects.filter(omschrijving="Goed", concept=False).exists()
+    assert not InformatieObjectType.objects.filter(omschrijving="Fout").exists()
+    assert ObjectInformatieObject.objects.filter(object=f"{ZAAK}x").count() == 1
+    errors = [log["message"] for log in detail["logs"] if log["severity"] == "error"]
+    assert any(m.startswith("objectinformatieobjecten row 3:") for m in errors)
 
 
 def test_content_uploaded_with_the_workbook_is_used(api: APIClient, document_type_url: str) -> None:
@@ -142,6 +249,11 @@ def _zip_bomb() -> bytes:
         (_zip_bomb(), "xlsx-too-large"),
         (workbook_bytes({"Blad1": [["titel"]]}), "unknown-sheet"),
         (documents_workbook([], headers=["uuid", "titel"]), "missing-import-headers"),
+        (
+            documents_workbook([], objectinformatieobjecten=[["informatieobject", "object"]]),
+            "missing-import-headers",
+        ),
+        (workbook_bytes({}), "sheet-missing"),
     ],
 )
 def test_a_workbook_that_cannot_be_loaded_is_a_400(

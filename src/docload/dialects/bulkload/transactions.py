@@ -82,7 +82,7 @@ def logs(job: Job, load: Load) -> list[dict[str, Any]]:
     failed = RowResult.objects.filter(job=job, imported=False).order_by("row_number")
     end = job.finished_on or timezone.now()
     for row in failed[:_FAILED_ROWS_LOGGED]:
-        entries.append(("error", f"Row {row.row_number}: {row.comment}", end))
+        entries.append(("error", f"{_where(row)}: {row.comment}", end))
     if job.invalid > _FAILED_ROWS_LOGGED:
         entries.append(("error", f"{job.invalid} rows failed in all.", end))
     if load.canceled_on:
@@ -115,7 +115,7 @@ def sub_transactions(job: Job, load: Load, limit: int, offset: int) -> dict[str,
         "sub_transactions": [
             {
                 "pkid": f"{job.uuid}-{row.row_number}",
-                "action": f"Load row {row.row_number}",
+                "action": f"Load {_where(row)}",
                 "detail": row.comment
                 or f"Loaded {row.identificatie or row.document_uuid} ({row.document_uuid}).",
                 "status": SUCCESS if row.imported else FAIL,
@@ -125,6 +125,10 @@ def sub_transactions(job: Job, load: Load, limit: int, offset: int) -> dict[str,
             for row in rows[offset : offset + limit]
         ],
     }
+
+
+def _where(row: RowResult) -> str:
+    return row.place or f"row {row.row_number}"
 
 
 def full(job: Job, load: Load, limit: int, offset: int) -> dict[str, Any]:
