@@ -115,13 +115,14 @@ def record_results(job: Job, worker_id: str, results: list[dict[str, Any]]) -> N
 
     Must run inside the batch's transaction. Raises LeaseLost when another worker has the job.
     """
-    _results.insert(results)
+    now = timezone.now()
+    _results.insert({**result, "recorded_on": now} for result in results)
     succeeded = sum(1 for result in results if result["imported"])
     updated = Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
         processed=F("processed") + len(results),
         succeeded=F("succeeded") + succeeded,
         invalid=F("invalid") + len(results) - succeeded,
-        lease_expires=timezone.now() + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS),
+        lease_expires=now + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS),
     )
     if not updated:
         raise LeaseLost(f"{worker_id} no longer holds the lease on {job.uuid}")

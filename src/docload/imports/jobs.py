@@ -164,11 +164,12 @@ def finish_job(job: Job, worker_id: str) -> None:
 
 def fail_job(job: Job, comment: str, unfinished_rows: Sequence[SourceRow] = ()) -> None:
     """Stop the job with status `error`, commenting on rows that were not committed."""
+    stopped = timezone.now()
     with transaction.atomic():
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.ERROR,
             comment=comment,
-            finished_on=timezone.now(),
+            finished_on=stopped,
             lease_owner="",
             lease_expires=None,
         )
@@ -180,6 +181,7 @@ def fail_job(job: Job, comment: str, unfinished_rows: Sequence[SourceRow] = ()) 
                     place=row.place,
                     imported=False,
                     comment=f"Not imported: the import stopped: {comment}",
+                    recorded_on=stopped,
                 )
                 for row in unfinished_rows
             ],

@@ -70,6 +70,8 @@ class RowResult(models.Model):
     identificatie = models.CharField(max_length=40, blank=True)
     # Where a workbook's record is (`SourceRow.place`): its row number counts on across sheets.
     place = models.CharField(max_length=60, blank=True)
+    # When the row's outcome committed (its batch's time).
+    recorded_on = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

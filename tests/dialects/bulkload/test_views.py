@@ -97,6 +97,7 @@ def test_the_walk_through_loads_every_row(
         f"{transaction_id}-3", f"{transaction_id}-4",
     ]  # fmt: skip
     assert {s["status"] for s in detail["sub_transactions"]} == {"Success"}
+    assert all(s["completed_time"] >= detail["started_time"] for s in detail["sub_transactions"])
     assert {log["severity"] for log in detail["logs"]} == {"info"}
     assert EnkelvoudigInformatieObject.objects.count() == 5
     listed = api.get(TRANSACTIONS).json()

@@ -66,6 +66,9 @@ class SubTransactionSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     status = serializers.CharField()
     submitted_time = serializers.DateTimeField()
+    completed_time = serializers.DateTimeField(
+        allow_null=True, help_text="when the row's outcome committed"
+    )
     transaction = serializers.CharField()
 
 

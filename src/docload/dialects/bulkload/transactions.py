@@ -120,6 +120,7 @@ def sub_transactions(job: Job, load: Load, limit: int, offset: int) -> dict[str,
                 or f"Loaded {row.identificatie or row.document_uuid} ({row.document_uuid}).",
                 "status": SUCCESS if row.imported else FAIL,
                 "submitted_time": load.submitted_on,
+                "completed_time": row.recorded_on,
                 "transaction": parent,
             }
             for row in rows[offset : offset + limit]
