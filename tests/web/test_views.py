@@ -172,3 +172,10 @@ def test_an_action_that_does_not_apply_changes_nothing(staff: Client) -> None:
     assert Job.objects.get(pk=job.pk).status == JobStatus.FINISHED
     assert staff.post(f"/imports/{job.uuid}/explode").status_code == 404
     assert staff.get(f"/imports/{job.uuid}/cancel").status_code == 405
+
+
+def test_log_out_is_a_post_and_ends_the_session(staff: Client) -> None:
+    page = staff.get("/imports/").content.decode()
+    assert 'action="/imports/logout/"' in page
+    assert staff.post("/imports/logout/")["Location"] == "/imports/login/"
+    assert staff.get("/imports/")["Location"].startswith("/imports/login/")
