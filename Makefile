@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test check openapi bench install clean
+.PHONY: run test check openapi bench install clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,16 @@ check: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/docload openapi
 
-test: $(STAMP) check
+test: $(STAMP) check browser
 	$(BIN)/pytest -q
+
+# Debian's chromium for the imports page's browser test (playwright drives it, never downloads
+# one); where apt is absent the test skips and says why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "no apt-get: the browser test (tests/e2e/test_imports_page_e2e.py) will skip"; fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_throughput.py

@@ -32,6 +32,7 @@ for component in COMPONENTS:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("imports/", include("docload.web.urls")),
     *_schemas,
     path("", include("docload.dialects.urls")),
     path("documenten/api/v1/", include("docload.documents.api.urls")),

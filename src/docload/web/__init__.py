@@ -1,0 +1,1 @@
+"""The imports page: every import of every dialect, for staff, in the browser."""
