@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from docload.documents.models import EnkelvoudigInformatieObject
 from docload.imports.jobs import create_job
 from docload.imports.models import Job, JobStatus
 from docload.imports.report import IMPORTED, NOT_IMPORTED
@@ -163,6 +164,21 @@ def test_resume_continues_an_import_in_error(staff: Client, document_type_url: s
     run_worker()  # the job is on the task queue again
     job.refresh_from_db()
     assert (job.status, job.succeeded) == (JobStatus.FINISHED, 3)
+
+
+def test_roll_back_removes_what_an_ended_import_created(
+    staff: Client, document_type_url: str
+) -> None:
+    job = imported(document_type_url, bad_rows=set(), count=3)
+    detail = staff.get(f"/imports/{job.uuid}/").content.decode()
+    assert f'action="/imports/{job.uuid}/rollback"' in detail
+    staff.post(f"/imports/{job.uuid}/rollback")
+    run_worker()
+    job.refresh_from_db()
+    assert job.rollback == "rolled_back"
+    assert not EnkelvoudigInformatieObject.objects.exists()
+    detail = staff.get(f"/imports/{job.uuid}/").content.decode()
+    assert "rolled_back" in detail and f'action="/imports/{job.uuid}/rollback"' not in detail
 
 
 def test_an_action_that_does_not_apply_changes_nothing(staff: Client) -> None:

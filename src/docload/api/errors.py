@@ -34,6 +34,14 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class Conflict(exceptions.APIException):
+    """The resource's state does not allow the operation now (e.g. it is still running)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource's state does not allow this now."
+    default_code = "conflict"
+
+
 def problem(
     request: HttpRequest | None,
     status_code: int,

@@ -69,6 +69,6 @@ def record(**values: Any) -> AuditTrail:
     return AuditTrail.objects.create(**entry_values(**values))
 
 
-def delete_trail(document_uuid: uuid.UUID) -> None:
-    """Remove a deleted document's entries (the standard deletes them with the document)."""
-    AuditTrail.objects.filter(document_uuid=document_uuid).delete()
+def delete_trails(document_uuids: list[uuid.UUID]) -> None:
+    """Remove deleted documents' entries (the standard deletes them with the document)."""
+    AuditTrail.objects.filter(document_uuid__in=document_uuids).delete()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from docload.documents.audit import delete_trail
+from docload.documents.audit import delete_trails
 from docload.documents.constants import Status
 from docload.documents.identifiers import allocate_identificaties, taken_identificaties
 from docload.documents.models import (
@@ -372,21 +372,32 @@ def version_of(
     return found.as_document(document) if found is not None else None
 
 
-def content_keys_of(document: EnkelvoudigInformatieObject) -> set[str]:
-    """The content of every version of the document."""
-    keys = set(document.earlier_versions.values_list("content_key", flat=True))
-    keys.update(document.bestandsdelen.values_list("content_key", flat=True))
-    keys.add(document.content_key)
-    return {key for key in keys if key}
-
-
 def delete_document(document: EnkelvoudigInformatieObject) -> None:
     """Delete the document with its versions, and their content once the deletion is committed."""
+    delete_documents([document.pk])
+
+
+def delete_documents(pks: list[int]) -> int:
+    """Delete these documents with their versions, parts, links, gebruiksrechten and audit
+    trails in one transaction, and their content once it is committed; return how many."""
     with transaction.atomic():
         # No update may add a version (and its content) between listing the keys and deleting.
-        EnkelvoudigInformatieObject.objects.select_for_update().filter(pk=document.pk).first()
-        keys = sorted(content_keys_of(document))
-        document.delete()  # with its gebruiksrechten
-        delete_trail(document.uuid)
-    if keys:
-        transaction.on_commit(lambda: delete_content(keys))
+        documents = EnkelvoudigInformatieObject.objects.select_for_update().filter(pk__in=pks)
+        found = list(documents.values_list("uuid", "content_key"))
+        keys = {key for _, key in found}
+        keys.update(
+            EnkelvoudigInformatieObjectVersie.objects.filter(document_id__in=pks).values_list(
+                "content_key", flat=True
+            )
+        )
+        keys.update(
+            BestandsDeel.objects.filter(informatieobject_id__in=pks).values_list(
+                "content_key", flat=True
+            )
+        )
+        documents.delete()
+        delete_trails([document_uuid for document_uuid, _ in found])
+        stored = sorted(key for key in keys if key)
+        if stored:
+            transaction.on_commit(lambda: delete_content(stored))
+    return len(found)

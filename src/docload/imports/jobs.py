@@ -21,7 +21,7 @@ from django.utils import timezone
 from docload.documents.storage import store_content
 from docload.imports.columns import check_headers
 from docload.imports.errors import ImportProblem
-from docload.imports.models import Job, JobStatus, RowResult
+from docload.imports.models import Job, JobStatus, RollbackStatus, RowResult
 from docload.imports.sources import SourceRow
 from docload.imports.sources.csv import read_header
 from docload.imports.sources.xlsx import XlsxSource, check_workbook, local_copy
@@ -193,6 +193,10 @@ def delete_job(job: Job) -> None:
     """Remove the job, its rows and its stored source (never the imported documents)."""
     if job.status == JobStatus.ACTIVE:
         raise ImportProblem("import-invalid-status", "An active import cannot be deleted.")
+    if job.rollback == RollbackStatus.ROLLING_BACK:
+        raise ImportProblem(
+            "import-invalid-status", "An import cannot be deleted while it is rolled back."
+        )
     key = job.source_key
     job.delete()
     if key:
@@ -220,7 +224,7 @@ def expired_jobs(now: datetime.datetime) -> QuerySet[Job]:
     return Job.objects.filter(
         Q(status__in=[JobStatus.FINISHED, JobStatus.ERROR], finished_on__lt=cutoff)
         | Q(status=JobStatus.PENDING, created_on__lt=cutoff)
-    )
+    ).exclude(rollback=RollbackStatus.ROLLING_BACK)
 
 
 def is_stalled(job: Job, now: datetime.datetime | None = None) -> bool:
@@ -256,4 +260,6 @@ def job_status(job: Job, now: datetime.datetime | None = None) -> dict[str, Any]
         "etaSeconds": eta,
         "stalled": stalled,
         "comment": job.comment,
+        "rollback": job.rollback or None,
+        "rolledBackOn": job.rolled_back_on,
     }

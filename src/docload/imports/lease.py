@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -28,15 +28,18 @@ stop_requested = threading.Event()
 
 
 @contextlib.contextmanager
-def heartbeat(job: Job, worker_id: str) -> Iterator[None]:
-    """Renew this worker's lease on `job` every third of a lease time while the block runs."""
+def heartbeat(
+    job: Job, worker_id: str, renew: Callable[[Job, str], bool] = renew_lease
+) -> Iterator[None]:
+    """Renew this worker's lease on `job` (with `renew`: the import's by default) every third of
+    a lease time while the block runs."""
     done = threading.Event()
 
     def beat() -> None:
         try:
             while not done.wait(settings.IMPORT_LEASE_SECONDS / 3):
                 try:
-                    if not renew_lease(job, worker_id):
+                    if not renew(job, worker_id):
                         return  # taken over; the writer finds out at its next commit
                 except DatabaseError:
                     pass  # busy or away: the next beat (or the next commit) renews it

@@ -15,6 +15,15 @@ class JobStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (JobStatus.PENDING, JobStatus.ACTIVE)
+ENDED_STATUSES = (JobStatus.FINISHED, JobStatus.ERROR)
+
+
+class RollbackStatus(models.TextChoices):
+    """Undoing an ended import: apart from its status, which says how the import itself ended."""
+
+    NONE = ""
+    ROLLING_BACK = "rolling_back"  # asked for; a worker removes what the import created
+    ROLLED_BACK = "rolled_back"
 
 
 class Job(models.Model):
@@ -41,6 +50,10 @@ class Job(models.Model):
     # The worker holding the job; a lease that ran out lets another worker take over.
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_expires = models.DateTimeField(null=True, blank=True)
+    rollback = models.CharField(
+        max_length=20, choices=RollbackStatus.choices, default=RollbackStatus.NONE, blank=True
+    )
+    rolled_back_on = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

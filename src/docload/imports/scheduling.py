@@ -10,12 +10,14 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from docload.imports.errors import ImportProblem
 from docload.imports.jobs import is_stalled, lease_time
-from docload.imports.models import Job, JobStatus, RowResult
-from docload.imports.tasks import enqueue_job
+from docload.imports.models import Job, JobStatus, RollbackStatus, RowResult
+from docload.imports.rollback import request_rollback
+from docload.imports.tasks import enqueue_job, enqueue_rollback
 
 
 def start_job(
@@ -46,6 +48,8 @@ def resume_job(job: Job) -> None:
     stalled one (`is_stalled`: its worker's lease ran out), which any worker then takes over."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.rollback:
+            raise ImportProblem("invalid-status", "A rolled back import cannot resume.")
         if job.status != JobStatus.ERROR and not is_stalled(job):
             raise ImportProblem(
                 "invalid-status",
@@ -70,20 +74,29 @@ def _unclaimed_until(run_after: datetime.datetime | None = None) -> datetime.dat
     return max(now, run_after or now) + lease_time()
 
 
+def roll_back_job(job: Job) -> bool:
+    """Ask for the job's rollback and queue it once committed; False when it was rolled back
+    already (`rollback.request_rollback`)."""
+    with transaction.atomic():
+        asked = request_rollback(job)
+        if asked:
+            transaction.on_commit(lambda: enqueue_rollback(job.uuid))
+    return asked
+
+
 def requeue_stalled_jobs() -> list[uuid.UUID]:
-    """Enqueue active jobs whose worker died (lease ran out) or that were never picked up."""
+    """Enqueue active jobs and rollbacks whose worker died (lease ran out) or that were never
+    picked up."""
     now = timezone.now()
-    stalled = list(
-        Job.objects.filter(status=JobStatus.ACTIVE, lease_expires__lt=now).values_list(
-            "uuid", flat=True
-        )
-    )
+    stalled = Job.objects.filter(
+        Q(status=JobStatus.ACTIVE) | Q(rollback=RollbackStatus.ROLLING_BACK), lease_expires__lt=now
+    ).values_list("uuid", "rollback")
     requeued = []
-    for job_uuid in stalled:
+    for job_uuid, rollback in list(stalled):
         # Reserve the job for one lease period, so other sweepers do not queue it again.
         if Job.objects.filter(uuid=job_uuid, lease_expires__lt=now).update(
             lease_owner="", lease_expires=now + lease_time()
         ):
-            enqueue_job(job_uuid)
+            (enqueue_rollback if rollback else enqueue_job)(job_uuid)
             requeued.append(job_uuid)
     return requeued

@@ -10,6 +10,7 @@ import uuid
 from django_tasks import task
 
 from docload.imports.jobs import delete_expired_jobs
+from docload.imports.rollback import roll_back
 from docload.imports.runner import run_job
 
 _RUN_TOKEN = uuid.uuid4().hex[:6]
@@ -25,6 +26,11 @@ def run_import(job_uuid: str) -> None:
     run_job(uuid.UUID(job_uuid), worker_id=worker_id())
 
 
+@task(queue_name="imports")
+def roll_back_import(job_uuid: str) -> None:
+    roll_back(uuid.UUID(job_uuid), worker_id=worker_id())
+
+
 @task(queue_name="default")
 def apply_retention() -> int:
     return delete_expired_jobs()
@@ -34,3 +40,7 @@ def enqueue_job(job_uuid: uuid.UUID, run_after: datetime.datetime | None = None)
     """Queue the job's task, to run at once or not before `run_after`."""
     task = run_import.using(run_after=run_after) if run_after is not None else run_import
     task.enqueue(str(job_uuid))
+
+
+def enqueue_rollback(job_uuid: uuid.UUID) -> None:
+    roll_back_import.enqueue(str(job_uuid))

@@ -1,6 +1,6 @@
 """What staff may do to an import from the page: each action, when it applies, and how it runs.
 
-The one place a new action goes: rollback, when the engine has it, is one more `Action` below.
+The one place a new action goes: one more `Action` below.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 
 from docload.imports.errors import ImportProblem
 from docload.imports.jobs import cancel_job, is_stalled
-from docload.imports.models import Job, JobStatus
-from docload.imports.scheduling import resume_job
+from docload.imports.models import ENDED_STATUSES, Job, JobStatus
+from docload.imports.scheduling import resume_job, roll_back_job
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ def _cancel(job: Job, username: str) -> None:
     cancel_job(job, f"Cancelled by {username} on the imports page.")
 
 
+def _roll_back(job: Job, username: str) -> None:
+    roll_back_job(job)
+
+
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in (
@@ -49,6 +53,13 @@ ACTIONS: dict[str, Action] = {
             lambda job: job.status == JobStatus.ACTIVE,
             _cancel,
             confirm="Stop this import for good? Rows already imported stay.",
+        ),
+        Action(
+            "rollback",
+            "Roll back",
+            lambda job: job.status in ENDED_STATUSES and not job.rollback,
+            _roll_back,
+            confirm="Remove every record this import created, with its content?",
         ),
     )
 }

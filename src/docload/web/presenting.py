@@ -22,7 +22,7 @@ DIALECTS = {
 @dataclass(frozen=True)
 class JobRow:
     job: Job
-    state: str  # the job's status, or `stalled`: active with no worker holding it
+    state: str  # the status, `stalled` (active, no worker holds it) or how far its rollback is
     total: int | None
     percent: int
     rate: float | None
@@ -52,7 +52,7 @@ def job_row(job: Job, now: datetime.datetime | None = None) -> JobRow:
         percent = 100 if job.status == JobStatus.FINISHED else 0
     return JobRow(
         job=job,
-        state="stalled" if status["stalled"] else job.status,
+        state="stalled" if status["stalled"] else job.rollback or job.status,
         total=total,
         percent=percent,
         rate=status["rowsPerSecond"],

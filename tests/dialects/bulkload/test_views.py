@@ -183,6 +183,24 @@ def test_three_sheets_load_left_to_right(api: APIClient, base_dir: Path) -> None
     assert [link["object"] for link in linked] == [f"{ZAAK}0"]
 
 
+def test_a_load_rolls_back(api: APIClient, base_dir: Path) -> None:
+    data, _ = three_sheets(base_dir, 4)
+    transaction_id = loaded(api, data)
+    refused = api.post(f"{TRANSACTIONS}{transaction_id}/rollback")
+    assert error(refused) == (409, "import-running")
+    run_worker()
+    response = api.post(f"{TRANSACTIONS}{transaction_id}/rollback")
+    assert response.status_code == 202
+    run_worker()
+    detail = api.get(f"{TRANSACTIONS}{transaction_id}/").json()
+    assert (detail["rolled_back"], detail["message"]) == ("Yes", "Rolled back.")
+    assert detail["logs"][-1]["message"] == "Load rolled back."
+    assert not EnkelvoudigInformatieObject.objects.exists()
+    assert not ObjectInformatieObject.objects.exists()
+    assert not InformatieObjectType.objects.exists()
+    assert api.post(f"{TRANSACTIONS}{transaction_id}/rollback").status_code == 200
+
+
 def test_a_bad_type_or_link_row_fails_alone(api: APIClient, base_dir: Path) -> None:
     data, document_uuids = three_sheets(base_dir, 4)
     bad = workbook_bytes(

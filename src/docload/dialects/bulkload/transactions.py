@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from docload.dialects.bulkload.loads import CANCELED
 from docload.dialects.bulkload.models import Load
-from docload.imports.models import Job, JobStatus, RowResult
+from docload.imports.models import Job, JobStatus, RollbackStatus, RowResult
 
 ACTION = "Execute Bulk Load"
 SCHEDULED, QUEUED, IN_PROGRESS, SUCCESS, FAIL = (
@@ -33,6 +33,8 @@ def status_of(job: Job, load: Load, now: datetime.datetime | None = None) -> str
 
 
 def message_of(job: Job, load: Load, status: str) -> str:
+    if job.rollback:
+        return "Rolled back." if job.rollback == RollbackStatus.ROLLED_BACK else "Rolling back."
     if load.canceled_on:
         return CANCELED
     if job.status == JobStatus.ERROR:
@@ -63,7 +65,7 @@ def summary(job: Job, load: Load) -> dict[str, Any]:
         "submitted_time": load.submitted_on,
         "started_time": job.started_on,
         "completed_time": job.finished_on,
-        "rolled_back": "No",
+        "rolled_back": "Yes" if job.rollback == RollbackStatus.ROLLED_BACK else "No",
         "action": ACTION,
         "detail": f"Bulk load of {load.file_name}",
         "message": message_of(job, load, status),
@@ -92,6 +94,8 @@ def logs(job: Job, load: Load) -> list[dict[str, Any]]:
     elif job.status == JobStatus.FINISHED:
         text = f"Load finished: {job.succeeded} rows loaded, {job.invalid} failed."
         entries.append(("error" if job.invalid else "info", text, job.finished_on))
+    if job.rolled_back_on:
+        entries.append(("info", "Load rolled back.", job.rolled_back_on))
     return [
         {
             "log_id": number,

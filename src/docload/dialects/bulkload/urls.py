@@ -24,5 +24,10 @@ urlpatterns = [
         views.CancelView.as_view(),
         name="bulkload-transaction-cancel",
     ),
+    path(
+        "tool/Transaction/<uuid:transaction_id>/rollback",
+        views.RollbackView.as_view(),
+        name="bulkload-transaction-rollback",
+    ),
     path("data/Schedule/", views.ScheduleView.as_view(), name="bulkload-schedule"),
 ]

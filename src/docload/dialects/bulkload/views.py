@@ -25,6 +25,7 @@ from docload.dialects.bulkload.models import Load
 from docload.imports.areas import StagingRefused
 from docload.imports.errors import ImportProblem
 from docload.imports.models import Job
+from docload.imports.scheduling import roll_back_job
 
 _PAGE = 100
 _MAX_PAGE = 1000
@@ -61,7 +62,7 @@ _PAGING = [
 class BulkLoadView(APIView):
     permission_classes = [HasAllAuthorizations]
     error_schema = ErrorSerializer
-    error_codes = (400, 401, 403, 404)  # 404: an unknown transaction or bulkload_file
+    error_codes: tuple[int, ...] = (400, 401, 403, 404)  # 404: unknown transaction or file
 
     def get_exception_handler(self) -> Any:
         return exception_handler
@@ -220,6 +221,28 @@ class CancelView(BulkLoadView):
         job, load = self.load(transaction_id)
         loads.cancel_load(job, load)
         return Response(transactions.short(job, load))
+
+
+class RollbackView(BulkLoadView):
+    error_codes = (400, 401, 403, 404, 409)
+
+    @extend_schema(
+        operation_id="bulkload_transaction_rollback",
+        request=None,
+        responses={200: bodies.PollEntrySerializer, 202: bodies.PollEntrySerializer},
+        tags=_TAGS,
+    )
+    def post(self, request: Request, transaction_id: uuid.UUID) -> Response:
+        """A docload extension: remove every record the load created (types, documents with
+        their content, links) in the background (202; the transaction's `rolled_back` becomes
+        "Yes"). Again on a rolled-back load: 200, nothing changes. 409 while it runs."""
+        job, load = self.load(transaction_id)
+        try:
+            asked = roll_back_job(job)
+        except ImportProblem as exc:
+            raise BulkLoadError(409, exc.code, exc.message) from exc
+        job.refresh_from_db()
+        return Response(transactions.short(job, load), status=202 if asked else 200)
 
 
 class ScheduleView(BulkLoadView):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:uuid>/report", views.ReportView.as_view(), name="import-report"),
     path("<uuid:uuid>/delete", views.DeleteView.as_view(), name="import-delete"),
     path("<uuid:uuid>/resume", views.ResumeView.as_view(), name="import-resume"),
+    path("<uuid:uuid>/rollback", views.RollbackView.as_view(), name="import-rollback"),
 ]

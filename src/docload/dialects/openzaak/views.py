@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from docload.api.errors import Conflict
 from docload.api.schema import Fout
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
@@ -31,7 +32,7 @@ from docload.imports.jobs import create_job, delete_job, job_status, store_csv_s
 from docload.imports.models import OPEN_STATUSES, Job, JobStatus
 from docload.imports.report import stream_report
 from docload.imports.runner import source_for
-from docload.imports.scheduling import resume_job, start_job
+from docload.imports.scheduling import resume_job, roll_back_job, start_job
 from docload.imports.sources.csv import TextCheck
 
 DIALECT = "openzaak"
@@ -45,7 +46,7 @@ def problem(exc: ImportProblem) -> serializers.ValidationError:
 class ImportView(APIView):
     permission_classes = [HasAllAuthorizations]
     error_schema = Fout
-    error_codes = (400, 401, 403)  # 400: the import's state does not allow the operation
+    error_codes: tuple[int, ...] = (400, 401, 403)  # 400: the state does not allow it
     error_media_types = ["application/problem+json"]
 
     def job(self, uuid: Any) -> Job:
@@ -175,6 +176,12 @@ _STATUS = inline_serializer(
             "or none runs); `resume` takes it over."
         ),
         "comment": serializers.CharField(),
+        "rollback": serializers.ChoiceField(
+            choices=["rolling_back", "rolled_back"],
+            allow_null=True,
+            help_text="A docload extension: null, or how far `rollback` has come.",
+        ),
+        "rolledBackOn": serializers.DateTimeField(allow_null=True),
     },
 )
 
@@ -221,3 +228,26 @@ class ResumeView(ImportView):
         job = self.change(uuid, resume_job)
         job.refresh_from_db()
         return Response(job_status(job))
+
+
+class RollbackView(ImportView):
+    error_codes = (400, 401, 403, 409)
+
+    @extend_schema(
+        operation_id="import_rollback",
+        request=None,
+        responses={200: _STATUS, 202: _STATUS},
+        tags=["import"],
+    )
+    def post(self, request: Request, uuid: Any) -> Response:
+        """A docload extension: remove every document the import created, with its content,
+        in the background (202; `rollback` in the status says how far it has come). Again on
+        a rolled-back import: 200, nothing changes. 409 while the import is pending or running.
+        """
+        job = self.job(uuid)
+        try:
+            asked = roll_back_job(job)
+        except ImportProblem as exc:
+            raise Conflict(exc.message, code=exc.code) from exc
+        job.refresh_from_db()
+        return Response(job_status(job), status=202 if asked else 200)

@@ -1,0 +1,147 @@
+"""Rolling back an ended import: removing every record it created, with its stored content.
+
+A rollback is asked for (`request_rollback`) and then done by a worker (`roll_back`), which holds
+the job's lease as an import does, so that it survives restarts: a worker that dies leaves the
+lease to run out, and the sweep (`scheduling.requeue_stalled_jobs`) queues the rest. Work goes
+in chunks of documents, each deleted with its versions, links, gebruiksrechten and audit trail
+in one transaction, its content after the commit. Rolling back twice changes nothing.
+
+What an import created: its documents (`import_job`), and a workbook's types and links (their
+rows' results, by sheet). Types still used by documents of other imports stay; the rollback
+says how many. Imports of this engine create only; none updates a record.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import DatabaseError, transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+
+from docload.catalog.models import InformatieObjectType
+from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
+from docload.documents.services import delete_documents
+from docload.documents.storage import content_storage, delete_content
+from docload.imports.errors import ImportProblem
+from docload.imports.jobs import lease_time
+from docload.imports.lease import heartbeat
+from docload.imports.models import OPEN_STATUSES, Job, RollbackStatus, RowResult
+from docload.imports.sources.xlsx import LINKS_SHEET, TYPES_SHEET
+
+logger = logging.getLogger(__name__)
+_CHUNK = 500  # documents per transaction
+
+
+def request_rollback(job: Job) -> bool:
+    """Ask for the job's rollback; False when it was rolled back already (nothing to do).
+
+    Refused (`import-running`) while the import is pending or active. The caller enqueues the
+    work after its transaction commits (`scheduling.roll_back_job` does both).
+    """
+    with transaction.atomic():
+        current = Job.objects.select_for_update().get(pk=job.pk)
+        if current.rollback == RollbackStatus.ROLLED_BACK:
+            return False
+        if current.status in OPEN_STATUSES:
+            raise ImportProblem(
+                "import-running",
+                "An import cannot be rolled back while it is pending or running: "
+                "wait for it to end, or cancel it.",
+            )
+        if current.rollback != RollbackStatus.ROLLING_BACK:
+            Job.objects.filter(pk=job.pk).update(
+                rollback=RollbackStatus.ROLLING_BACK,
+                lease_owner="",
+                lease_expires=timezone.now() + lease_time(),
+            )
+    job.refresh_from_db()
+    return True
+
+
+def roll_back(job_uuid: uuid.UUID, worker_id: str) -> None:
+    """Remove what the job created, unless another worker holds its rollback."""
+    job = _take(job_uuid, worker_id)
+    if job is None:
+        return
+    try:
+        with heartbeat(job, worker_id, renew=_renew):
+            _remove_links(job)
+            while pks := list(
+                EnkelvoudigInformatieObject.objects.filter(import_job=job).values_list(
+                    "pk", flat=True
+                )[:_CHUNK]
+            ):
+                delete_documents(pks)
+                if not _renew(job, worker_id):
+                    logger.warning("Lost the rollback of import %s to another worker", job.uuid)
+                    return
+            _sweep_content(job)
+            kept = _remove_types(job)
+    except DatabaseError:
+        # The lease runs out and the sweep queues the rest; nothing is half-deleted.
+        logger.exception("Rollback of import %s stopped; it continues later", job.uuid)
+        return
+    note = f" {kept} informatieobjecttypen stay: documents of others use them." if kept else ""
+    Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
+        rollback=RollbackStatus.ROLLED_BACK,
+        rolled_back_on=timezone.now(),
+        lease_owner="",
+        lease_expires=None,
+        comment=(f"{job.comment} " if job.comment else "") + f"Rolled back.{note}",
+    )
+
+
+def _take(job_uuid: uuid.UUID, worker_id: str) -> Job | None:
+    now = timezone.now()
+    taken = (
+        Job.objects.filter(uuid=job_uuid, rollback=RollbackStatus.ROLLING_BACK)
+        .filter(Q(lease_owner="") | Q(lease_expires__isnull=True) | Q(lease_expires__lt=now))
+        .update(lease_owner=worker_id, lease_expires=now + lease_time())
+    )
+    return Job.objects.get(uuid=job_uuid) if taken else None
+
+
+def _renew(job: Job, worker_id: str) -> bool:
+    return bool(
+        Job.objects.filter(
+            pk=job.pk, rollback=RollbackStatus.ROLLING_BACK, lease_owner=worker_id
+        ).update(lease_expires=timezone.now() + lease_time())
+    )
+
+
+def _created(job: Job, sheet: str) -> list[uuid.UUID]:
+    """The uuids of the records a workbook's sheet created."""
+    rows = RowResult.objects.filter(job=job, imported=True, place__startswith=f"{sheet} row ")
+    return [u for u in rows.values_list("document_uuid", flat=True) if u is not None]
+
+
+def _remove_links(job: Job) -> None:
+    """Links to documents of others; links to the job's own documents go with them."""
+    ObjectInformatieObject.objects.filter(uuid__in=_created(job, LINKS_SHEET)).delete()
+
+
+def _remove_types(job: Job) -> int:
+    """Remove the types the job created; return how many stay because others use them."""
+    kept = 0
+    for document_type in InformatieObjectType.objects.filter(uuid__in=_created(job, TYPES_SHEET)):
+        try:
+            document_type.delete()
+        except ProtectedError:
+            kept += 1
+    return kept
+
+
+def _sweep_content(job: Job) -> None:
+    """Remove what is left under the job's content directory: bytes whose documents were
+    deleted by a rollback that died before it removed them."""
+    storage = content_storage()
+    root = f"documenten/import-{job.uuid.hex}"
+    try:
+        directories, _ = storage.listdir(root)
+    except FileNotFoundError:
+        return
+    for directory in directories:
+        _, files = storage.listdir(f"{root}/{directory}")
+        delete_content(f"{root}/{directory}/{name}" for name in files)
