@@ -84,12 +84,17 @@ def _registry_uuid(url: str, name: str, url_name: str) -> str | FieldError:
     return str(match.kwargs["uuid"])
 
 
-def find_document_type(url: str) -> InformatieObjectType | FieldError:
-    """The informatieobjecttype a URL of this registry's catalogue names, published or not."""
+def find_document_type(
+    url: str, prepared: Mapping[str, InformatieObjectType] | None = None
+) -> InformatieObjectType | FieldError:
+    """The informatieobjecttype a URL of this registry's catalogue names, published or not, or
+    one of `prepared` (by uuid): types a dry run found it would create."""
     found = _registry_uuid(url, "informatieobjecttype", "informatieobjecttype-detail")
     if isinstance(found, FieldError):
         return found
-    document_type = InformatieObjectType.objects.filter(uuid=found).first()
+    document_type = (prepared or {}).get(found) or InformatieObjectType.objects.filter(
+        uuid=found
+    ).first()
     if document_type is None:
         return FieldError(
             "informatieobjecttype",
@@ -108,10 +113,12 @@ class DocumentTypes:
 
     def __init__(self) -> None:
         self._known: dict[str, InformatieObjectType | FieldError] = {}
+        # A dry run's types, by uuid: not stored, but its documents may refer to them.
+        self.prepared: dict[str, InformatieObjectType] = {}
 
     def resolve(self, url: str) -> InformatieObjectType | FieldError:
         if url not in self._known:
-            found = find_document_type(url)
+            found = find_document_type(url, self.prepared)
             if isinstance(found, InformatieObjectType) and found.concept:
                 found = FieldError(
                     "informatieobjecttype",

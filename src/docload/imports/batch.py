@@ -33,6 +33,10 @@ class JobContext:
     copier: ContentCopier
     row_input: Callable[[dict[str, Any]], RowInput]
     document_types: DocumentTypes = field(default_factory=DocumentTypes)
+    # In a dry run: the uuids and (bronorganisatie, identificatie) pairs of the rows found
+    # importable so far, which a real run would have stored.
+    prepared_uuids: set[uuid.UUID] = field(default_factory=set)
+    prepared_pairs: set[tuple[str, str]] = field(default_factory=set)
 
     def generated_uuid(self, row_number: int) -> uuid.UUID:
         """The uuid of a row that has none: `uuid5(job uuid, row number)`, deterministic, so a

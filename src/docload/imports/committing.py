@@ -39,6 +39,9 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
     """
     job = context.job
     valid = batch.valid_rows()
+    if job.dry_run:
+        _record_prepared(context, batch)
+        return True
     try:
         with transaction.atomic():
             without_id = [row for row in valid if not row.cleaned.get("identificatie")]
@@ -49,22 +52,7 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
             if settings.DOCLOAD_IMPORT_AUDIT:
                 insert_entries(job, valid)
             _link_zaken(valid)
-            record_results(
-                job,
-                context.worker_id,
-                [
-                    {
-                        "job_id": job.pk,
-                        "row_number": row.source.number,
-                        "place": row.source.place,
-                        "imported": row.valid,
-                        "comment": row.comment,
-                        "document_uuid": row.document_uuid if row.valid else None,
-                        "identificatie": row.cleaned["identificatie"] if row.valid else "",
-                    }
-                    for row in batch.rows
-                ],
-            )
+            record_results(job, context.worker_id, _row_results(job, batch))
             if batch.flushed is not None:
                 batch.flushed.result()  # the content is on disk before its rows commit
     except IntegrityError as exc:
@@ -74,6 +62,34 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
         record_not_imported(context, batch.source_rows, f"Batch not imported: {exc}")
         return False
     return True
+
+
+def _record_prepared(context: JobContext, batch: Batch) -> None:
+    """A dry run's batch: only its row results; its content copies, made to check the files,
+    are removed once the results are committed."""
+    with transaction.atomic():
+        record_results(context.job, context.worker_id, _row_results(context.job, batch))
+    delete_content(batch.content_keys())
+    for row in batch.valid_rows():
+        context.prepared_uuids.add(row.document_uuid)
+        if row.pair[1]:
+            context.prepared_pairs.add(row.pair)
+
+
+def _row_results(job: Job, batch: Batch) -> list[dict[str, Any]]:
+    return [
+        {
+            "job_id": job.pk,
+            "row_number": row.source.number,
+            "place": row.source.place,
+            "imported": row.valid,
+            "comment": row.comment,
+            "document_uuid": row.document_uuid if row.valid else None,
+            # Empty in a dry run for rows whose identificatie a real run would generate.
+            "identificatie": row.cleaned.get("identificatie", "") if row.valid else "",
+        }
+        for row in batch.rows
+    ]
 
 
 def _document_values(job: Job, row: Row) -> dict[str, Any]:

@@ -260,6 +260,7 @@ def job_status(job: Job, now: datetime.datetime | None = None) -> dict[str, Any]
         "etaSeconds": eta,
         "stalled": stalled,
         "comment": job.comment,
+        "dryRun": job.dry_run,
         "rollback": job.rollback or None,
         "rolledBackOn": job.rolled_back_on,
     }

@@ -54,6 +54,9 @@ class Job(models.Model):
         max_length=20, choices=RollbackStatus.choices, default=RollbackStatus.NONE, blank=True
     )
     rolled_back_on = models.DateTimeField(null=True, blank=True)
+    # A dry run (prepare): every row checked as for real, its content copied and checked, and
+    # nothing kept but the row results.
+    dry_run = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

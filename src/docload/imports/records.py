@@ -2,7 +2,8 @@
 
 A row's record, its result and the job's counters commit in one transaction, as a batch of one:
 there are few of these rows beside the documents, and a link may need the document of the row
-before it. Documents go through the batch writer (`writer`).
+before it. Documents go through the batch writer (`writer`). A dry run checks each record as
+for real and stores none; the documents and links after a type it would create may refer to it.
 """
 
 from __future__ import annotations
@@ -29,27 +30,23 @@ class _Refused(Exception):
 
 
 def write_records(context: JobContext, rows: Iterable[SourceRow]) -> None:
-    """Write each row's record alone: a refused row is recorded as not imported, with why."""
+    """Write each row's record alone (in a dry run, only check it): a refused row is recorded as
+    not imported, with why."""
     for row in rows:
         create = _CREATORS[row.sheet]
         record_uuid = _record_uuid(context, row)
         try:
             with transaction.atomic():
-                detail = create(record_uuid, _cells(row.values))
-                record_results(
-                    context.job,
-                    context.worker_id,
-                    [
-                        {
-                            "job_id": context.job.pk,
-                            "row_number": row.number,
-                            "place": row.place,
-                            "imported": True,
-                            "comment": detail,
-                            "document_uuid": record_uuid,
-                        }
-                    ],
-                )
+                detail = create(context, record_uuid, _cells(row.values))
+                result = {
+                    "job_id": context.job.pk,
+                    "row_number": row.number,
+                    "place": row.place,
+                    "imported": True,
+                    "comment": detail,
+                    "document_uuid": record_uuid,
+                }
+                record_results(context.job, context.worker_id, [result])
         except _Refused as refused:
             record_not_imported(context, [row], str(refused))
         except IntegrityError as exc:
@@ -78,23 +75,29 @@ def _check(record_uuid: uuid.UUID | None, errors: list[FieldError], given: str) 
     return record_uuid
 
 
-def _create_type(record_uuid: uuid.UUID | None, values: dict[str, str]) -> str:
+def _create_type(context: JobContext, record_uuid: uuid.UUID | None, values: dict[str, str]) -> str:
     cleaned, errors = validate_document_type(values)
     checked = _check(record_uuid, errors, values.get("uuid", ""))
-    if InformatieObjectType.objects.filter(uuid=checked).exists():
+    prepared = context.document_types.prepared
+    if str(checked) in prepared or InformatieObjectType.objects.filter(uuid=checked).exists():
         raise _Refused(f"uuid: an informatieobjecttype {checked} exists already. [unique]")
     # Published unless the row says it is a concept: the documents after it need it published.
     concept = bool(cleaned.pop("concept"))
-    InformatieObjectType.objects.create(uuid=checked, concept=concept, **cleaned)
+    document_type = InformatieObjectType(uuid=checked, concept=concept, **cleaned)
+    if context.job.dry_run:
+        prepared[str(checked)] = document_type  # for the documents after it to refer to
+        return f"Informatieobjecttype {checked} can be created."
+    document_type.save()
     return f"Informatieobjecttype {checked} created{' as a concept' if concept else ''}."
 
 
-def _create_link(record_uuid: uuid.UUID | None, values: dict[str, str]) -> str:
+def _create_link(context: JobContext, record_uuid: uuid.UUID | None, values: dict[str, str]) -> str:
     cleaned, errors = validate_link(values)
     checked = _check(record_uuid, errors, values.get("uuid", ""))
-    document = EnkelvoudigInformatieObject.objects.filter(
-        uuid=cleaned.pop("informatieobject_uuid")
-    ).first()
+    document_uuid = uuid.UUID(cleaned.pop("informatieobject_uuid"))
+    if context.job.dry_run and document_uuid in context.prepared_uuids:
+        return f"Objectinformatieobject {checked} can be created."
+    document = EnkelvoudigInformatieObject.objects.filter(uuid=document_uuid).first()
     if document is None:
         raise _Refused(
             f"informatieobject: {values['informatieobject']!r} does not exist. [does_not_exist]"
@@ -105,12 +108,14 @@ def _create_link(record_uuid: uuid.UUID | None, values: dict[str, str]) -> str:
         raise _Refused("object: the document is already linked to this object. [unique]")
     if ObjectInformatieObject.objects.filter(uuid=checked).exists():
         raise _Refused(f"uuid: an objectinformatieobject {checked} exists already. [unique]")
+    if context.job.dry_run:
+        return f"Objectinformatieobject {checked} can be created."
     ObjectInformatieObject.objects.create(uuid=checked, informatieobject=document, **cleaned)
     target = cleaned["object"]
     return f"Objectinformatieobject {checked} created: {document.identificatie} -> {target}."
 
 
-_CREATORS: dict[str, Callable[[uuid.UUID | None, dict[str, str]], str]] = {
+_CREATORS: dict[str, Callable[[JobContext, uuid.UUID | None, dict[str, str]], str]] = {
     TYPES_SHEET: _create_type,
     LINKS_SHEET: _create_link,
 }

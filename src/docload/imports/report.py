@@ -12,6 +12,7 @@ from docload.imports.sources.xlsx import SHEET_COLUMN
 
 IMPORTED = "Geïmporteerd"
 NOT_IMPORTED = "Niet geïmporteerd"
+IMPORTABLE = "Importeerbaar"  # a dry run's row that a real run would import
 NOT_PROCESSED = "Not processed: the import stopped before this row."
 _FLUSH_BYTES = 64 * 1024
 
@@ -47,7 +48,9 @@ def stream_report(job: Job, source: Source) -> Iterator[str]:
                     values["uuid"] = str(result.document_uuid)
                 if result.identificatie and "identificatie" in values:
                     values["identificatie"] = result.identificatie
-                comment, outcome = result.comment, IMPORTED if result.imported else NOT_IMPORTED
+                comment, outcome = result.comment, NOT_IMPORTED
+                if result.imported:
+                    outcome = IMPORTABLE if job.dry_run else IMPORTED
             else:
                 comment, outcome = NOT_PROCESSED, NOT_IMPORTED
             writer.writerow([*(values.get(name, "") for name in header), comment, outcome])

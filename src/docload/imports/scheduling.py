@@ -21,18 +21,25 @@ from docload.imports.tasks import enqueue_job, enqueue_rollback
 
 
 def start_job(
-    job: Job, source_key: str, content_source: dict[str, Any], *, enqueue: bool = True
+    job: Job,
+    source_key: str,
+    content_source: dict[str, Any],
+    *,
+    enqueue: bool = True,
+    dry_run: bool = False,
 ) -> None:
     """Move a pending job to active with its stored source, and enqueue it after the commit.
 
     A job with `run_after` is enqueued to run then (the task waits in the database, so it
     survives restarts); until then no sweep takes it for stalled. `enqueue=False` is for a
-    caller that runs the job itself (the `docload import` command).
+    caller that runs the job itself (the `docload import` command). A `dry_run` checks every
+    row as for real and keeps nothing but the row results (`Job.dry_run`).
     """
     updated = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
         status=JobStatus.ACTIVE,
         source_key=source_key,
         content_source=content_source,
+        dry_run=dry_run,
         lease_owner="",
         lease_expires=_unclaimed_until(job.run_after),
     )

@@ -10,15 +10,17 @@ from __future__ import annotations
 import uuid
 
 from docload.documents.identifiers import existing_uuids, taken_identificaties
-from docload.imports.batch import Batch
+from docload.imports.batch import Batch, JobContext
 
 
-def look_up_taken(batch: Batch) -> None:
-    """Which of the batch's uuids and identificaties documents already use."""
+def look_up_taken(context: JobContext, batch: Batch) -> None:
+    """Which of the batch's uuids and identificaties documents already use (in a dry run, also
+    the rows before it that a real run would have stored)."""
     checked = [row for row in batch.rows if not row.problem]
-    batch.taken_uuids = existing_uuids({row.document_uuid for row in checked})
-    pairs = [row.pair for row in checked]
-    batch.taken_pairs = taken_identificaties({pair for pair in pairs if pair[1]})
+    uuids = {row.document_uuid for row in checked}
+    pairs = {row.pair for row in checked if row.pair[1]}
+    batch.taken_uuids = existing_uuids(uuids) | (uuids & context.prepared_uuids)
+    batch.taken_pairs = taken_identificaties(pairs) | (pairs & context.prepared_pairs)
 
 
 def mark_duplicates(batch: Batch, ahead: Batch | None) -> None:

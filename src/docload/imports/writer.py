@@ -53,7 +53,7 @@ class BatchWriter:
         batch = prepare_batch(self.context, source_rows)
         self._advance()
         ahead = self._open[-1] if self._open else None  # settled, not committed
-        look_up_taken(batch)
+        look_up_taken(self.context, batch)
         mark_duplicates(batch, ahead)
         _start_copies(self.context, batch)
         self._open.append(batch)
@@ -133,4 +133,5 @@ def _settle(context: JobContext, batch: Batch) -> None:
     for row in batch.rows:
         if not row.valid:
             row.content = None
-    batch.flushed = context.copier.flush(batch.content_keys())
+    if not context.job.dry_run:  # a dry run's copies are removed, not kept
+        batch.flushed = context.copier.flush(batch.content_keys())

@@ -15,7 +15,12 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
@@ -109,16 +114,32 @@ def _csv_chunks(request: Request, check: TextCheck) -> Iterator[bytes]:
     check.feed(b"", final=True)
 
 
+def _flag(value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise exceptions.ValidationError({"dryRun": ["Must be true or false."]})
+    return value.lower() == "true"
+
+
 class UploadView(ImportView):
     @extend_schema(
         operation_id="import_upload",
         request={"text/csv": OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter(
+                "dryRun",
+                bool,
+                description="A docload extension: check every row as for real (values, "
+                "uniqueness, content and its digests) and store nothing but the report; the "
+                "report says `Importeerbaar` for the rows a real import would import.",
+            )
+        ],
         responses={200: OpenApiResponse(description="The import started.")},
         tags=["import"],
     )
     def post(self, request: Request, uuid: Any) -> Response:
-        """Upload the metadata CSV and start the import."""
+        """Upload the metadata CSV and start the import (or, with `dryRun=true`, a dry run)."""
         job = self.job(uuid)
+        dry_run = _flag(request.query_params.get("dryRun", "false"))
         if job.dialect != DIALECT:
             raise exceptions.NotFound()
         try:
@@ -130,6 +151,7 @@ class UploadView(ImportView):
                         job,
                         key,
                         {"kind": "base_dir", "path": str(settings.IMPORT_DOCUMENTEN_BASE_DIR)},
+                        dry_run=dry_run,
                     )
             except BaseException:
                 storages["default"].delete(key)
@@ -176,6 +198,9 @@ _STATUS = inline_serializer(
             "or none runs); `resume` takes it over."
         ),
         "comment": serializers.CharField(),
+        "dryRun": serializers.BooleanField(
+            help_text="A docload extension: the import is a dry run (`upload?dryRun=true`)."
+        ),
         "rollback": serializers.ChoiceField(
             choices=["rolling_back", "rolled_back"],
             allow_null=True,

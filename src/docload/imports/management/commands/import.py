@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--base-dir", type=Path, required=True, help="root of bestandspad")
         parser.add_argument("--batch-size", type=int, default=None)
         parser.add_argument("--report", type=Path, default=None, help="default: beside the CSV")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check every row and its content as for real; store nothing but the report",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         metadata: Path = options["metadata"]
@@ -47,7 +52,8 @@ class Command(BaseCommand):
                     raise
         except (ImportProblem, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        start_job(job, key, {"kind": "base_dir", "path": str(base_dir)}, enqueue=False)
+        content_source = {"kind": "base_dir", "path": str(base_dir)}
+        start_job(job, key, content_source, enqueue=False, dry_run=options["dry_run"])
 
         runner = threading.Thread(target=self._run, args=(job,), daemon=True)
         runner.start()
@@ -57,8 +63,9 @@ class Command(BaseCommand):
         report_path = options["report"] or metadata.with_name(f"{metadata.stem}.report.csv")
         with open(report_path, "w", encoding="utf-8", newline="") as report:
             report.writelines(stream_report(job, source_for(job)))
+        done = "importable" if job.dry_run else "imported"
         self.stdout.write(
-            f"{job.status}: {job.succeeded} imported, {job.invalid} not imported "
+            f"{job.status}: {job.succeeded} {done}, {job.invalid} not imported "
             f"of {job.total}. Report: {report_path}"
         )
         if job.comment:
