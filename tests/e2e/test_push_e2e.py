@@ -111,6 +111,26 @@ def test_a_failing_row_is_summarized_and_exits_1(
     assert sorted(documents(deployment)) == ["scan-0.pdf", "scan-2.pdf"]
 
 
+def test_a_dry_run_imports_nothing_and_the_real_run_reuses_its_uploads(
+    deployment: Deployment, proxy: Proxy, tmp_path: Path
+) -> None:
+    folder(tmp_path, deployment.published_type(), 3, **{"scan-1.pdf": {"taal": "xx"}})
+
+    code, result = push_json(tmp_path, proxy.base_url, "--dry-run")
+
+    assert code == 1, result  # a row would fail
+    assert (result["dryRun"], result["rows"]) == (True, {"ok": 2, "failed": 1})
+    assert result["failures"][0]["bestandspad"] == "scan-1.pdf"
+    assert documents(deployment) == {}
+    assert (tmp_path / "metadata.csv.push.json").exists()
+
+    code, result = push_json(tmp_path, proxy.base_url)
+
+    assert code == 1 and result["dryRun"] is False, result
+    assert (result["uploaded"], result["skipped"]) == (0, 4)  # metadata and 3 files kept
+    assert sorted(documents(deployment)) == ["scan-0.pdf", "scan-2.pdf"]
+
+
 def test_an_interrupted_run_resumes_uploading_only_what_is_missing(
     deployment: Deployment, proxy: Proxy, tmp_path: Path
 ) -> None:

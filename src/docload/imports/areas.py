@@ -275,8 +275,10 @@ def _delete(area: StagingArea) -> None:
     area.delete()
 
 
-def start_import(dialect: str, area_id: uuid.UUID, user: str) -> Job:
+def start_import(dialect: str, area_id: uuid.UUID, user: str, dry_run: bool = False) -> Job:
     """Start the import of the area's files: its one metadata file names the others.
+
+    A `dry_run` leaves the files as they are (not COMPLETED): the real import may follow.
 
     Refused while any file is not uploaded; `ImportProblem` when the metadata file cannot be
     used, and then the area is ERROR. The job keeps its own copy of the metadata file, so
@@ -294,7 +296,7 @@ def start_import(dialect: str, area_id: uuid.UUID, user: str) -> Job:
     if not area.files.exists():
         raise StagingRefused("files-not-uploaded", "There are no files.")
     try:
-        return _start(area, user)
+        return _start(area, user, dry_run)
     except ImportProblem:
         with transaction.atomic():
             locked = get_area(dialect, area_id, lock=True)
@@ -303,7 +305,7 @@ def start_import(dialect: str, area_id: uuid.UUID, user: str) -> Job:
         raise
 
 
-def _start(area: StagingArea, user: str) -> Job:
+def _start(area: StagingArea, user: str, dry_run: bool) -> Job:
     metadata = _metadata_file(area)
     source_format = metadata_format(metadata.name)
     with (
@@ -316,9 +318,9 @@ def _start(area: StagingArea, user: str) -> Job:
         locked = StagingArea.objects.select_for_update().get(pk=area.pk)
         if locked.updated_on != area.updated_on:
             raise StagingRefused("changed", "The files changed meanwhile; try again.")
-        start_job(job, key, {"kind": "staged", "area": str(area.uuid)})
+        start_job(job, key, {"kind": "staged", "area": str(area.uuid)}, dry_run=dry_run)
         locked.job_uuid = job.uuid
-        touch(locked, user, status=AreaStatus.COMPLETED)
+        touch(locked, user, status=locked.status if dry_run else AreaStatus.COMPLETED)
     return job
 
 

@@ -205,19 +205,20 @@ class Api:
             "POST", f"{DEFINITIONS}/{definition_id}/files/{file_id}", body=body, before_retry=rewind
         )
 
-    def process(self, definition_id: str) -> str:
-        """Start the import; its id (metaJobExecutionId)."""
+    def process(self, definition_id: str, dry_run: bool = False) -> str:
+        """Start the import (or a dry run of it); its id (metaJobExecutionId)."""
         try:
             self.send(
                 "POST",
-                f"{DEFINITIONS}/{definition_id}/processFiles",
+                f"{DEFINITIONS}/{definition_id}/processFiles" + ("?dryRun=true" if dry_run else ""),
                 ok=(204,),
                 json={"uploadDefinition": {"id": definition_id}},
             )
         except ServerError:
-            # A retried call whose first try did start the import is refused: look.
+            # A retried call whose first try did start the import is refused: look. (A dry
+            # run leaves nothing to tell its first try by: it is not retried.)
             found = self.definition(definition_id)
-            if not found or found.get("status") != "COMPLETED":
+            if dry_run or not found or found.get("status") != "COMPLETED":
                 raise
         found = self.definition(definition_id)
         if not found or not found.get("metaJobExecutionId"):

@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--secret", default=os.environ.get("DOCLOAD_SECRET"))
     parser.add_argument("--parallel", type=int, default=4, help="uploads at once (4)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="upload, then let the server check every row and file without importing; "
+        "run again without it to import (uploads are kept)",
+    )
     parser.add_argument("--poll-interval", type=float, default=1.0, help=argparse.SUPPRESS)
     return parser
 
@@ -104,7 +110,7 @@ class Push:
                 "imported. Run again to upload only what is missing."
             )
             return EXIT_ERROR
-        state.import_id = self.api.process(state.definition_id)
+        state.import_id = self.api.process(state.definition_id, dry_run=self.options.dry_run)
         state.save()
         return self.follow(state)
 
@@ -185,9 +191,13 @@ class Push:
             self.display.stop()
         report = self.metadata.with_name(self.metadata.name + ".report.csv")
         self.api.download_report(state.import_id, report)
-        state.clear()
+        if self.options.dry_run:
+            self.display.notice("Dry run: nothing was imported. Run again without --dry-run.")
+        else:
+            state.clear()  # a dry run's uploads serve the real run
         summary = summarize_report(report)
         self.result.update(
+            dryRun=self.options.dry_run,
             importStatus=status["status"],
             comment=status.get("comment", ""),
             rows={"ok": summary.ok, "failed": summary.failed},

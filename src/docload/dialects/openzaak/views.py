@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from docload.api.errors import Conflict
+from docload.api.params import flag
 from docload.api.schema import Fout
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
@@ -114,12 +115,6 @@ def _csv_chunks(request: Request, check: TextCheck) -> Iterator[bytes]:
     check.feed(b"", final=True)
 
 
-def _flag(value: str) -> bool:
-    if value.lower() not in ("true", "false"):
-        raise exceptions.ValidationError({"dryRun": ["Must be true or false."]})
-    return value.lower() == "true"
-
-
 class UploadView(ImportView):
     @extend_schema(
         operation_id="import_upload",
@@ -139,7 +134,7 @@ class UploadView(ImportView):
     def post(self, request: Request, uuid: Any) -> Response:
         """Upload the metadata CSV and start the import (or, with `dryRun=true`, a dry run)."""
         job = self.job(uuid)
-        dry_run = _flag(request.query_params.get("dryRun", "false"))
+        dry_run = flag(request, "dryRun")
         if job.dialect != DIALECT:
             raise exceptions.NotFound()
         try:

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from docload.api.params import flag
 from docload.api.streaming import BodyInterrupted, body_chunks
 from docload.auth.permissions import HasAllAuthorizations
 from docload.dialects.uploads.cql import Query, QueryError, parse_query
@@ -309,6 +310,15 @@ class ProcessFilesView(UploadsView):
         responses=_responses(204, None, 400, 404, 409, 422),
         operation_id="processFiles",
         tags=_TAGS,
+        parameters=[
+            OpenApiParameter(
+                "dryRun",
+                bool,
+                description="A docload extension: a dry run of the import (every row and file "
+                "checked, nothing stored but the report); the files stay as they are, so the "
+                "real import may follow.",
+            )
+        ],
     )
     def post(self, request: Request, definition_id: uuid.UUID) -> Response:
         """Start the import of the staged files; its uuid becomes `metaJobExecutionId`.
@@ -323,7 +333,8 @@ class ProcessFilesView(UploadsView):
             raise FolioErrors.one(
                 422, "uploadDefinition.id differs from the one in the path.", "invalid"
             )
-        areas.start_import(DIALECT, definition_id, _user_id(request))
+        dry_run = flag(request, "dryRun")
+        areas.start_import(DIALECT, definition_id, _user_id(request), dry_run=dry_run)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
