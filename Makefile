@@ -22,8 +22,8 @@ run: $(STAMP)
 	$(BIN)/docload serve --port $(PORT)
 
 check: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy src
 	$(BIN)/docload makemigrations --check --dry-run
 	$(BIN)/docload openapi --check
