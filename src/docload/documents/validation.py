@@ -24,7 +24,6 @@ from docload.catalog.models import InformatieObjectType
 from docload.documents.constants import (
     VERTROUWELIJKHEID_ORDER,
     IntegriteitAlgoritme,
-    ObjectType,
     OndertekeningSoort,
     Status,
 )
@@ -57,7 +56,7 @@ _RECEIVED_FORBIDS = (Status.IN_BEWERKING, Status.TER_VASTSTELLING)
 _STATUSES = tuple(Status.values)
 _ONDERTEKENING_SOORTEN = tuple(OndertekeningSoort.values)
 _INTEGRITEIT_ALGORITMEN = tuple(IntegriteitAlgoritme.values)
-_url_validator = URLValidator()
+url_validator = URLValidator()
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class FieldError:
     reason: str
 
 
-def _registry_uuid(url: str, name: str, url_name: str) -> str | FieldError:
+def registry_uuid(url: str, name: str, url_name: str) -> str | FieldError:
     """The uuid in a URL of this registry naming a `url_name` resource, or why it is not one."""
     parsed = urlparse(url)
     host, _ = split_domain_port(parsed.netloc)
@@ -89,7 +88,7 @@ def find_document_type(
 ) -> InformatieObjectType | FieldError:
     """The informatieobjecttype a URL of this registry's catalogue names, published or not, or
     one of `prepared` (by uuid): types a dry run found it would create."""
-    found = _registry_uuid(url, "informatieobjecttype", "informatieobjecttype-detail")
+    found = registry_uuid(url, "informatieobjecttype", "informatieobjecttype-detail")
     if isinstance(found, FieldError):
         return found
     document_type = (prepared or {}).get(found) or InformatieObjectType.objects.filter(
@@ -140,9 +139,9 @@ def rsin_is_valid(value: str) -> bool:
     return (total - int(value[8])) % 11 == 0
 
 
-# What counts as not given. `value in _ABSENT` is one comparison in C per member: the checks
+# What counts as not given. `value in ABSENT` is one comparison in C per member: the checks
 # run for every field of every imported row.
-_ABSENT: tuple[Any, ...] = (None, "", {})
+ABSENT: tuple[Any, ...] = (None, "", {})
 
 
 def _parse_date(value: Any) -> datetime.date:
@@ -155,7 +154,7 @@ def _parse_date(value: Any) -> datetime.date:
     raise ValueError(value)
 
 
-class _Collector:
+class Collector:
     """Gathers errors and cleaned values for one document."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
@@ -171,7 +170,7 @@ class _Collector:
         data, cleaned = self.data, self.cleaned
         for name, limit in fields:
             value = data.get(name)
-            if value in _ABSENT:
+            if value in ABSENT:
                 cleaned[name] = ""
             elif not isinstance(value, str):
                 self.error(name, "invalid", "Must be a string.")
@@ -182,7 +181,7 @@ class _Collector:
 
     def choice(self, name: str, field: str, choices: Collection[str]) -> None:
         value = self.data.get(name)
-        if value in _ABSENT:
+        if value in ABSENT:
             self.cleaned[field] = ""
         elif value not in choices:
             self.error(name, "invalid_choice", f"{value!r} is not one of {', '.join(choices)}.")
@@ -190,7 +189,7 @@ class _Collector:
             self.cleaned[field] = value
 
     def date(self, name: str, field: str, value: Any) -> None:
-        if value in _ABSENT:
+        if value in ABSENT:
             self.cleaned[field] = None
             return
         try:
@@ -208,21 +207,21 @@ def validate_document(
     Uniqueness against other documents is checked separately and set-based (`identifiers`:
     `taken_identificaties`, `existing_uuids`), so that an import can check a whole batch at once.
     """
-    check = _Collector(data)
+    check = Collector(data)
     for name in REQUIRED:
-        if data.get(name) in _ABSENT:
+        if data.get(name) in ABSENT:
             check.error(name, "required", "This field is required.")
     check.texts(_PLAIN_TEXTS)
 
     bronorganisatie = data.get("bronorganisatie")
-    if bronorganisatie not in _ABSENT:
+    if bronorganisatie not in ABSENT:
         if isinstance(bronorganisatie, str) and rsin_is_valid(bronorganisatie):
             check.cleaned["bronorganisatie"] = bronorganisatie
         else:
             check.error("bronorganisatie", "invalid", f"{bronorganisatie!r} is not a valid RSIN.")
 
     taal = data.get("taal")
-    if taal not in _ABSENT:
+    if taal not in ABSENT:
         if isinstance(taal, str) and len(taal) == 3 and taal.isascii() and taal.isalpha():
             check.cleaned["taal"] = taal.lower()
         else:
@@ -250,7 +249,7 @@ def validate_document(
     _check_trefwoorden(check)
 
     type_url = data.get("informatieobjecttype")
-    if type_url not in _ABSENT:
+    if type_url not in ABSENT:
         found = document_types.resolve(str(type_url))
         if isinstance(found, FieldError):
             check.errors.append(found)
@@ -265,9 +264,9 @@ def validate_document(
 MAX_BESTANDSOMVANG = 2**63 - 1
 
 
-def _check_bestandsomvang(check: _Collector) -> None:
+def _check_bestandsomvang(check: Collector) -> None:
     value = check.data.get("bestandsomvang")
-    if value in _ABSENT:
+    if value in ABSENT:
         check.cleaned["bestandsomvang"] = None
         return
     try:
@@ -285,19 +284,19 @@ def _check_bestandsomvang(check: _Collector) -> None:
         check.cleaned["bestandsomvang"] = size
 
 
-def _check_link(check: _Collector) -> None:
+def _check_link(check: Collector) -> None:
     check.texts([("link", MAX_LENGTHS["link"])])
     link = check.cleaned.get("link")
     if link:
         try:
-            _url_validator(link)
+            url_validator(link)
         except DjangoValidationError:
             check.error("link", "invalid", f"{link!r} is not a valid URL.")
 
 
-def _check_gebruiksrecht(check: _Collector, creating: bool) -> None:
+def _check_gebruiksrecht(check: Collector, creating: bool) -> None:
     value = check.data.get("indicatieGebruiksrecht")
-    if value in _ABSENT:
+    if value in ABSENT:
         check.cleaned["indicatie_gebruiksrecht"] = None
         return
     if isinstance(value, str):
@@ -318,29 +317,29 @@ def _check_gebruiksrecht(check: _Collector, creating: bool) -> None:
         check.cleaned["indicatie_gebruiksrecht"] = value
 
 
-def _nested(check: _Collector, name: str, parts: Iterable[str]) -> dict[str, Any] | None:
+def _nested(check: Collector, name: str, parts: Iterable[str]) -> dict[str, Any] | None:
     value = check.data.get(name)
-    if value in _ABSENT:
+    if value in ABSENT:
         return None
     if not isinstance(value, Mapping):
         check.error(name, "invalid", "Must be an object.")
         return None
     filled = {part: value.get(part) for part in parts}
-    if not any(item not in _ABSENT for item in filled.values()):
+    if not any(item not in ABSENT for item in filled.values()):
         return None
     for part, item in filled.items():
-        if item in _ABSENT:
+        if item in ABSENT:
             check.error(f"{name}.{part}", "required", f"Required when {name} is given.")
     return filled
 
 
-def _check_ondertekening(check: _Collector) -> None:
+def _check_ondertekening(check: Collector) -> None:
     check.cleaned.update(ondertekening_soort="", ondertekening_datum=None)
     filled = _nested(check, "ondertekening", ("soort", "datum"))
     if filled is None:
         return
     soort = filled["soort"]
-    if soort not in _ABSENT:
+    if soort not in ABSENT:
         if soort in _ONDERTEKENING_SOORTEN:
             check.cleaned["ondertekening_soort"] = soort
         else:
@@ -348,18 +347,18 @@ def _check_ondertekening(check: _Collector) -> None:
     check.date("ondertekening.datum", "ondertekening_datum", filled["datum"])
 
 
-def _check_integriteit(check: _Collector) -> None:
+def _check_integriteit(check: Collector) -> None:
     check.cleaned.update(integriteit_algoritme="", integriteit_waarde="", integriteit_datum=None)
     filled = _nested(check, "integriteit", ("algoritme", "waarde", "datum"))
     if filled is None:
         return
     algoritme, waarde = filled["algoritme"], filled["waarde"]
-    if algoritme not in _ABSENT:
+    if algoritme not in ABSENT:
         if algoritme in _INTEGRITEIT_ALGORITMEN:
             check.cleaned["integriteit_algoritme"] = algoritme
         else:
             check.error("integriteit.algoritme", "invalid_choice", f"{algoritme!r} is unknown.")
-    if waarde not in _ABSENT:
+    if waarde not in ABSENT:
         if isinstance(waarde, str) and len(waarde) <= 128:
             check.cleaned["integriteit_waarde"] = waarde
         else:
@@ -367,9 +366,9 @@ def _check_integriteit(check: _Collector) -> None:
     check.date("integriteit.datum", "integriteit_datum", filled["datum"])
 
 
-def _check_trefwoorden(check: _Collector) -> None:
+def _check_trefwoorden(check: Collector) -> None:
     value = check.data.get("trefwoorden")
-    if value in _ABSENT:
+    if value in ABSENT:
         check.cleaned["trefwoorden"] = []
         return
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -378,60 +377,3 @@ def _check_trefwoorden(check: _Collector) -> None:
         check.error("trefwoorden", "max_length", "Each trefwoord has at most 100 characters.")
     else:
         check.cleaned["trefwoorden"] = value
-
-
-def validate_document_type(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
-    """Check an informatieobjecttype's values (API names); return model field values (`concept`
-    None when not given) and every error found."""
-    check = _Collector(data)
-    for name in ("omschrijving", "vertrouwelijkheidaanduiding", "beginGeldigheid"):
-        if data.get(name) in _ABSENT:
-            check.error(name, "required", "This field is required.")
-    check.texts([("omschrijving", 80)])
-    check.choice(
-        "vertrouwelijkheidaanduiding", "vertrouwelijkheidaanduiding", VERTROUWELIJKHEID_ORDER
-    )
-    check.date("beginGeldigheid", "begin_geldigheid", data.get("beginGeldigheid"))
-    concept = data.get("concept")
-    check.cleaned["concept"] = None
-    if concept not in _ABSENT:
-        text = str(concept).strip().lower()
-        if text not in _BOOLEANS:
-            check.error("concept", "invalid", f"{concept!r} is not true or false.")
-        else:
-            check.cleaned["concept"] = _BOOLEANS[text]
-    return check.cleaned, check.errors
-
-
-_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
-
-
-def validate_link(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
-    """Check an objectinformatieobject's values (API names); return model field values, the
-    document as `informatieobject_uuid`, and every error found. Whether the document exists and
-    is not linked to the object yet is for the caller to ask."""
-    check = _Collector(data)
-    for name in ("informatieobject", "object", "objectType"):
-        if data.get(name) in _ABSENT:
-            check.error(name, "required", "This field is required.")
-    document = data.get("informatieobject")
-    if document not in _ABSENT:
-        found = _registry_uuid(
-            str(document), "informatieobject", "enkelvoudiginformatieobject-detail"
-        )
-        if isinstance(found, FieldError):
-            check.errors.append(found)
-        else:
-            check.cleaned["informatieobject_uuid"] = found
-    target = data.get("object")
-    if target not in _ABSENT:
-        try:
-            _url_validator(target)
-        except DjangoValidationError:
-            check.error("object", "invalid", f"{target!r} is not a URL.")
-        else:
-            if len(str(target)) > 1000:
-                check.error("object", "max_length", "At most 1000 characters.")
-            check.cleaned["object"] = target
-    check.choice("objectType", "object_type", ObjectType.values)
-    return check.cleaned, check.errors

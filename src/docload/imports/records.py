@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 
 from docload.catalog.models import InformatieObjectType
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
-from docload.documents.validation import FieldError, validate_document_type, validate_link
+from docload.documents.related_validation import validate_document_type, validate_link
+from docload.documents.validation import FieldError
 from docload.imports.batch import JobContext
 from docload.imports.committing import record_not_imported, record_results
 from docload.imports.sources import SourceRow
