@@ -1,0 +1,112 @@
+"""JSON payload files (fylr-style), streamed with ijson: `{"import_type": t, key: [records]}`.
+
+A payload holds records of one resource type, under the array key its `import_type` names. It is
+never loaded whole: a first streaming pass checks its shape (`check_payload`), each later pass
+reads the records one by one. Records are numbered from 1, in payload order; the engine resumes
+after `processed` of them as for CSV rows. Malformed JSON is reported with the payload's name and
+the byte near which the parser stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import IO, Any
+
+import ijson
+
+from docload.imports.errors import ImportProblem
+from docload.imports.sources import SourceRow
+
+# import_type → the array key its records are under.
+ARRAY_KEYS = {
+    "informatieobjecttype": "informatieobjecttypen",
+    "document": "documents",
+    "link": "links",
+}
+# The report's columns: the fields that name a record, whatever its type.
+REPORT_COLUMNS = ["_id", "reference", "uuid", "identificatie", "omschrijving"]
+
+StreamOpener = Callable[[], AbstractContextManager[IO[bytes]]]
+
+
+class _Counting:
+    """A binary stream that counts the bytes read from it, to say where a parse failed."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream, self.offset = stream, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.offset += len(data)
+        return data
+
+
+def _malformed(name: str, counting: _Counting, exc: Exception) -> ImportProblem:
+    return ImportProblem(
+        "malformed-json", f"{name}: malformed JSON near byte {counting.offset}: {exc}"
+    )
+
+
+def check_payload(name: str, open_stream: StreamOpener) -> str:
+    """The payload's import_type, after one streaming pass over it; ImportProblem when it is not
+    JSON (`malformed-json`), names no known type (`unknown-import-type`), or keeps its records
+    under another key than its type's (`import-type-mismatch`)."""
+    import_type: Any = None
+    arrays: list[str] = []
+    with open_stream() as stream:
+        counting = _Counting(stream)
+        try:
+            for prefix, event, value in ijson.parse(counting):
+                if prefix == "import_type" and event in ("string", "number", "null"):
+                    import_type = value
+                elif event == "start_array" and prefix in ARRAY_KEYS.values():
+                    arrays.append(prefix)
+        except ijson.JSONError as exc:
+            raise _malformed(name, counting, exc) from exc
+    if import_type not in ARRAY_KEYS:
+        raise ImportProblem(
+            "unknown-import-type",
+            f"{name}: import_type {import_type!r} is not one of {', '.join(ARRAY_KEYS)}.",
+        )
+    key = ARRAY_KEYS[import_type]
+    if arrays != [key]:
+        found = ", ".join(arrays) or "none"
+        raise ImportProblem(
+            "import-type-mismatch",
+            f"{name}: import_type {import_type!r} keeps its records under {key!r}; "
+            f"found: {found}.",
+        )
+    return str(import_type)
+
+
+class PayloadSource:
+    """The records of one payload; `open_stream` opens its bytes for each pass."""
+
+    def __init__(self, name: str, import_type: str, open_stream: StreamOpener) -> None:
+        self.name, self.import_type = name, import_type
+        self._open_stream = open_stream
+
+    def header(self) -> list[str]:
+        return list(REPORT_COLUMNS)
+
+    def count(self) -> int:
+        return sum(1 for _ in self._records())
+
+    def rows(self, skip: int = 0) -> Iterator[SourceRow]:
+        for number, record in enumerate(self._records(), start=1):
+            if number <= skip:
+                continue
+            if isinstance(record, dict):
+                yield SourceRow(number, record)
+            else:
+                yield SourceRow(number, {}, f"Record {number} is not a JSON object.")
+
+    def _records(self) -> Iterator[Any]:
+        with self._open_stream() as stream:
+            counting = _Counting(stream)
+            items = ijson.items(counting, f"{ARRAY_KEYS[self.import_type]}.item", use_float=True)
+            try:
+                yield from items
+            except ijson.JSONError as exc:
+                raise _malformed(self.name, counting, exc) from exc
