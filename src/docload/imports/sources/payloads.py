@@ -74,8 +74,7 @@ def check_payload(name: str, open_stream: StreamOpener) -> str:
         found = ", ".join(arrays) or "none"
         raise ImportProblem(
             "import-type-mismatch",
-            f"{name}: import_type {import_type!r} keeps its records under {key!r}; "
-            f"found: {found}.",
+            f"{name}: import_type {import_type!r} keeps its records under {key!r}; found: {found}.",
         )
     return str(import_type)
 
