@@ -20,7 +20,8 @@ def validate_document_type(data: Mapping[str, Any]) -> tuple[dict[str, Any], lis
     for name in ("omschrijving", "vertrouwelijkheidaanduiding", "beginGeldigheid"):
         if data.get(name) in ABSENT:
             check.error(name, "required", "This field is required.")
-    check.texts([("omschrijving", 80)])
+    check.texts([("omschrijving", 80), ("reference", 100)])
+    check.cleaned["reference"] = check.cleaned.get("reference") or None
     check.choice(
         "vertrouwelijkheidaanduiding", "vertrouwelijkheidaanduiding", VERTROUWELIJKHEID_ORDER
     )
