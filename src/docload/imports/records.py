@@ -34,7 +34,7 @@ def write_records(context: JobContext, rows: Iterable[SourceRow]) -> None:
     """Write each row's record alone (in a dry run, only check it): a refused row is recorded as
     not imported, with why."""
     for row in rows:
-        create = _CREATORS[row.sheet]
+        create = _CREATORS[row.kind]
         record_uuid = _record_uuid(context, row)
         try:
             with transaction.atomic():

@@ -41,8 +41,8 @@ def stream_report(job: Job, source: Source) -> Iterator[str]:
             while result is not None and result.row_number < row.number:
                 result = next(results, None)
             values = dict(row.values)  # empty for a row the source could not read
-            if row.sheet:
-                values[SHEET_COLUMN] = row.sheet
+            if row.kind:
+                values[SHEET_COLUMN] = row.kind
             if result is not None and result.row_number == row.number:
                 if result.document_uuid and "uuid" in values:
                     values["uuid"] = str(result.document_uuid)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError, Q, QuerySet
 from django.utils import timezone
 
 from docload.catalog.models import InformatieObjectType
@@ -28,7 +29,6 @@ from docload.imports.errors import ImportProblem
 from docload.imports.jobs import lease_time
 from docload.imports.lease import heartbeat
 from docload.imports.models import OPEN_STATUSES, Job, RollbackStatus, RowResult
-from docload.imports.sources.xlsx import LINKS_SHEET, TYPES_SHEET
 
 logger = logging.getLogger(__name__)
 _CHUNK = 500  # documents per transaction
@@ -111,21 +111,20 @@ def _renew(job: Job, worker_id: str) -> bool:
     )
 
 
-def _created(job: Job, sheet: str) -> list[uuid.UUID]:
-    """The uuids of the records a workbook's sheet created."""
-    rows = RowResult.objects.filter(job=job, imported=True, place__startswith=f"{sheet} row ")
-    return [u for u in rows.values_list("document_uuid", flat=True) if u is not None]
+def _created(job: Job) -> QuerySet[RowResult, Any]:
+    """The uuids of the records the job's rows created (documents, types or links)."""
+    return RowResult.objects.filter(job=job, imported=True).values("document_uuid")
 
 
 def _remove_links(job: Job) -> None:
     """Links to documents of others; links to the job's own documents go with them."""
-    ObjectInformatieObject.objects.filter(uuid__in=_created(job, LINKS_SHEET)).delete()
+    ObjectInformatieObject.objects.filter(uuid__in=_created(job)).delete()
 
 
 def _remove_types(job: Job) -> int:
     """Remove the types the job created; return how many stay because others use them."""
     kept = 0
-    for document_type in InformatieObjectType.objects.filter(uuid__in=_created(job, TYPES_SHEET)):
+    for document_type in InformatieObjectType.objects.filter(uuid__in=_created(job)):
         try:
             document_type.delete()
         except ProtectedError:

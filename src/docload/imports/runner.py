@@ -99,7 +99,7 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
 def _write(writer: BatchWriter, batch: list[SourceRow]) -> None:
     """Write the batch: documents through the writer, a workbook's types and links each alone
     once the documents before them have committed."""
-    for records, rows in groupby(batch, key=lambda row: row.sheet in RECORD_SHEETS):
+    for records, rows in groupby(batch, key=lambda row: row.kind in RECORD_SHEETS):
         if records:
             writer.finish()
             write_records(writer.context, rows)

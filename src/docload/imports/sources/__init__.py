@@ -19,14 +19,12 @@ class SourceRow(NamedTuple):
     # Why the record cannot be read (e.g. a field over the CSV field limit); `values` is then
     # empty and the row is recorded as not imported with this comment.
     problem: str = ""
-    # A workbook's record: its sheet (the resource type) and its row there.
-    sheet: str = ""
-    line: int = 0
-
-    @property
-    def place(self) -> str:
-        """Where a workbook's record is, as the spreadsheet program shows it; "" otherwise."""
-        return f"{self.sheet} row {self.line}" if self.sheet else ""
+    # What the record is, when a source holds more than documents: the resource type, named as
+    # a workbook's sheet (`sources.xlsx.SHEET_HEADERS`).
+    kind: str = ""
+    # Where the record is, for people, when `number` does not say it: "<sheet> row 7" of a
+    # workbook, "<payload> record 3" of a JSON import.
+    place: str = ""
 
 
 class Source(Protocol):

@@ -132,7 +132,7 @@ class XlsxSource:
                 for line, cells in rows:
                     if number - 2 >= skip:
                         values = dict(zip(header, cells, strict=False))
-                        yield SourceRow(number, values, sheet=sheet, line=line)
+                        yield SourceRow(number, values, kind=sheet, place=f"{sheet} row {line}")
                     number += 1
 
 
