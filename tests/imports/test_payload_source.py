@@ -48,10 +48,11 @@ def test_records_stream_in_order_and_resume_after_skip() -> None:
     assert check_payload("types.json", opener(data)) == "informatieobjecttype"
     source = PayloadSource("types.json", "informatieobjecttype", opener(data))
     assert source.count() == 5
-    assert [(row.number, row.values["reference"]) for row in source.rows(skip=3)] == [
-        (4, "t3"),
-        (5, "t4"),
+    assert [(row.number, row.place, row.values["reference"]) for row in source.rows(skip=3)] == [
+        (5, "types.json record 4", "t3"),
+        (6, "types.json record 5", "t4"),
     ]
+    assert {row.kind for row in source.rows()} == {"informatieobjecttypen"}
 
 
 def test_the_payload_is_read_in_pieces_never_whole() -> None:

@@ -24,6 +24,7 @@ from docload.imports.errors import ImportProblem
 from docload.imports.models import Job, JobStatus, RollbackStatus, RowResult
 from docload.imports.sources import SourceRow
 from docload.imports.sources.csv import read_header
+from docload.imports.sources.payloads import check_payload
 from docload.imports.sources.xlsx import XlsxSource, check_workbook, local_copy
 
 # Sent by the daily retention run (argument `now`) before expired jobs go, so that dialects
@@ -65,30 +66,58 @@ def store_csv_source(job: Job, chunks: Iterable[bytes]) -> str:
     return key
 
 
-def store_source(job: Job, chunks: Iterable[bytes], source_format: str) -> str:
-    """Store a metadata file (`csv` or `xlsx`) for `job`, record its format on the job, and
-    return its storage key, for `start_job`.
+def store_source(
+    job: Job, chunks: Iterable[bytes], source_format: str, name: str = "the payload"
+) -> str:
+    """Store a metadata file (`csv`, `xlsx`, or `json`: a JSON payload, called `name` in
+    messages) for `job`, record its format on the job, and return its storage key, for
+    `start_job`.
 
     A workbook is checked before any row runs: size (`DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES`),
     that it is one (`not-xlsx`), its sheets (`unknown-sheet`) and their headers.
+    A payload's shape is checked in one streaming pass (`sources.payloads.check_payload`).
     Nothing stays stored when it is refused.
     """
     if source_format == "csv":
         return store_csv_source(job, chunks)
-    if source_format != "xlsx":
+    if source_format not in ("xlsx", "json"):
         raise ImportProblem("metadata-format-not-supported", f"Unknown format {source_format!r}.")
-    key = f"imports/{job.uuid}/metadata-{secrets.token_hex(4)}.xlsx"
+    key = f"imports/{job.uuid}/metadata-{secrets.token_hex(4)}.{source_format}"
     try:
         store_content(key, chunks)
-        with stored_path(key) as path:
-            source = XlsxSource(lambda: contextlib.nullcontext(path))
-            check_workbook(source, path, settings.DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES)
+        if source_format == "xlsx":
+            with stored_path(key) as path:
+                source = XlsxSource(lambda: contextlib.nullcontext(path))
+                check_workbook(source, path, settings.DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES)
+        else:
+            import_type = check_payload(name, lambda: storages["default"].open(key, "rb"))
+            source_format = f"json:{import_type}"
     except BaseException:
         storages["default"].delete(key)
         raise
-    Job.objects.filter(pk=job.pk).update(source_format="xlsx")
-    job.source_format = "xlsx"
+    Job.objects.filter(pk=job.pk).update(source_format=source_format)
+    job.source_format = source_format
     return key
+
+
+def replace_source(job: Job, chunks: Iterable[bytes], name: str = "the payload") -> None:
+    """Give a stopped job (status error) a fixed source of the same format, to resume with:
+    the rows it committed stay, the rest are read from the new one."""
+    if job.status != JobStatus.ERROR:
+        raise ImportProblem("invalid-status", "Only an import that stopped can get a new source.")
+    old_key, old_format = job.source_key, job.source_format
+    fresh = Job(uuid=job.uuid, pk=job.pk)  # stores under the job's own prefix, changes nothing
+    key = store_source(fresh, chunks, old_format.partition(":")[0], name)
+    if fresh.source_format != old_format:
+        storages["default"].delete(key)
+        Job.objects.filter(pk=job.pk).update(source_format=old_format)
+        raise ImportProblem(
+            "source-format-changed",
+            f"{name} is {fresh.source_format}, not {old_format} as the import's source was.",
+        )
+    Job.objects.filter(pk=job.pk).update(source_key=key)
+    job.source_key = key
+    transaction.on_commit(lambda: storages["default"].delete(old_key))
 
 
 @contextlib.contextmanager

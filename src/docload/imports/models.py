@@ -44,7 +44,8 @@ class Job(models.Model):
     run_after = models.DateTimeField(null=True, blank=True)
     # Storage key of the metadata file, and how to read it.
     source_key = models.CharField(max_length=300, blank=True)
-    source_format = models.CharField(max_length=10, default="csv")
+    # `csv`, `xlsx`, or `json:<import_type>` for a JSON payload.
+    source_format = models.CharField(max_length=40, default="csv")
     # Where `bestandspad` points: {"kind": "base_dir", "path": ...} or a dialect's own kind.
     content_source = models.JSONField(default=dict)
     # The worker holding the job; a lease that ran out lets another worker take over.

@@ -7,7 +7,7 @@ import csv
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 
 from django.core.files.storage import storages
@@ -17,6 +17,7 @@ from docload.imports.columns import flat_row_input
 from docload.imports.committing import record_not_imported
 from docload.imports.content import resolver_for
 from docload.imports.copiers import copier_for
+from docload.imports.errors import ImportProblem
 from docload.imports.jobs import (
     acquire_lease,
     fail_job,
@@ -25,10 +26,12 @@ from docload.imports.jobs import (
     stored_path,
 )
 from docload.imports.lease import heartbeat, stop_requested
+from docload.imports.lookups import LookupFailed, resolve_lookups
 from docload.imports.models import Job
 from docload.imports.records import RECORD_SHEETS, write_records
 from docload.imports.sources import Source, SourceRow, batches
 from docload.imports.sources.csv import CsvSource
+from docload.imports.sources.payloads import PayloadSource, document_input
 from docload.imports.sources.xlsx import XlsxSource
 from docload.imports.writer import BatchWriter, JobContext, LeaseLost
 
@@ -38,11 +41,21 @@ _FAIL_ATTEMPTS = 10
 
 def source_for(job: Job) -> Source:
     """The job's metadata source, opened from storage for each pass."""
-    if job.source_format == "csv":
+    source_format, _, import_type = job.source_format.partition(":")
+    if source_format == "csv":
         return CsvSource(lambda: storages["default"].open(job.source_key, "rb"))
-    if job.source_format == "xlsx":
+    if source_format == "xlsx":
         return XlsxSource(lambda: stored_path(job.source_key))
+    if source_format == "json":
+        name = job.source_key.rsplit("/", 1)[-1]
+        return PayloadSource(
+            name, import_type, lambda: storages["default"].open(job.source_key, "rb")
+        )
     raise ValueError(f"Unknown source format {job.source_format!r}")
+
+
+def _is_payload(job: Job) -> bool:
+    return job.source_format.startswith("json:")
 
 
 def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
@@ -68,16 +81,23 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
             _bulk_writing(),
             copier_for(resolver_for(job.content_source)) as copier,
         ):
+            row_input = document_input if _is_payload(job) else flat_row_input
             writer = BatchWriter(
-                JobContext(job=job, worker_id=worker_id, copier=copier, row_input=flat_row_input)
+                JobContext(job=job, worker_id=worker_id, copier=copier, row_input=row_input)
             )
             for batch in batches(source, job.batch_size, skip=job.processed):
                 if stopped := stop_requested.is_set():
                     break
-                _write(writer, batch)
+                _write(writer, _resolved(writer, batch) if _is_payload(job) else batch)
             writer.finish()
     except LeaseLost:
         logger.warning("Lost the lease on import %s; another worker continues it", job.uuid)
+        return
+    except _BatchRefused as refused:
+        _fail(job, refused.comment, writer, refused.rows)
+        return
+    except ImportProblem as problem:
+        _fail(job, problem.message, writer)
         return
     except (csv.Error, UnicodeDecodeError) as exc:
         _fail(job, f"The metadata file cannot be read: {exc}", writer)
@@ -94,6 +114,25 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
         logger.info("Import %s stopped on request; the next worker continues it", job.uuid)
         return
     finish_job(job, worker_id)
+
+
+class _BatchRefused(Exception):
+    """A batch that fails whole: the import stops before it, the batches before committed."""
+
+    def __init__(self, comment: str, rows: list[SourceRow]) -> None:
+        super().__init__(comment)
+        self.comment, self.rows = comment, rows
+
+
+def _resolved(writer: BatchWriter, batch: list[SourceRow]) -> list[SourceRow]:
+    """The batch with its lookups resolved. A failed lookup fails the whole batch and stops the
+    import there (to resume from that batch once the payload is fixed), as in the original."""
+    try:
+        return resolve_lookups(batch)
+    except LookupFailed as failed:
+        writer.finish()
+        comment = f"{failed.code}: {failed.message} (key {failed.key}, value {failed.value!r})"
+        raise _BatchRefused(comment, batch) from failed
 
 
 def _write(writer: BatchWriter, batch: list[SourceRow]) -> None:
@@ -156,7 +195,9 @@ def _bulk_writing() -> Iterator[None]:
 _BULK_PRAGMAS = (("wal_autocheckpoint", 10000), ("cache_size", -65536))
 
 
-def _fail(job: Job, comment: str, writer: BatchWriter | None) -> None:
+def _fail(
+    job: Job, comment: str, writer: BatchWriter | None, unwritten: Sequence[SourceRow] = ()
+) -> None:
     """Record the fault, waiting for the database to come back for a little while.
 
     Nothing of the batches that did not commit remains (`discard` waits for their copies
@@ -164,7 +205,7 @@ def _fail(job: Job, comment: str, writer: BatchWriter | None) -> None:
     database does not come back, the job keeps its lease until that runs out; a worker then
     takes it over.
     """
-    unfinished = writer.discard() if writer is not None else []
+    unfinished = (writer.discard() if writer is not None else []) + list(unwritten)
     for attempt in range(_FAIL_ATTEMPTS):
         try:
             connection.close()

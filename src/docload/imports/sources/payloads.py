@@ -2,9 +2,10 @@
 
 A payload holds records of one resource type, under the array key its `import_type` names. It is
 never loaded whole: a first streaming pass checks its shape (`check_payload`), each later pass
-reads the records one by one. Records are numbered from 1, in payload order; the engine resumes
-after `processed` of them as for CSV rows. Malformed JSON is reported with the payload's name and
-the byte near which the parser stopped.
+reads the records one by one. Records are numbered as CSV rows are (the first is 2, as if the
+payload had a header line), so that the engine resumes after `processed` of them the same way;
+their place says which record of the payload they are ("docs.json record 1"). Malformed JSON is
+reported with the payload's name and the byte near which the parser stopped.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import IO, Any
 
 import ijson
 
+from docload.imports.columns import RowInput
 from docload.imports.errors import ImportProblem
 from docload.imports.sources import SourceRow
+from docload.imports.sources.xlsx import LINKS_SHEET, TYPES_SHEET
 
 # import_type → the array key its records are under.
 ARRAY_KEYS = {
@@ -26,6 +29,12 @@ ARRAY_KEYS = {
 }
 # The report's columns: the fields that name a record, whatever its type.
 REPORT_COLUMNS = ["_id", "reference", "uuid", "identificatie", "omschrijving"]
+# Each import_type's kind of record (`SourceRow.kind`): documents are the engine's default.
+KINDS = {
+    "informatieobjecttype": TYPES_SHEET,
+    "document": "",
+    "link": LINKS_SHEET,
+}
 
 StreamOpener = Callable[[], AbstractContextManager[IO[bytes]]]
 
@@ -93,13 +102,16 @@ class PayloadSource:
         return sum(1 for _ in self._records())
 
     def rows(self, skip: int = 0) -> Iterator[SourceRow]:
-        for number, record in enumerate(self._records(), start=1):
-            if number <= skip:
+        kind = KINDS[self.import_type]
+        for index, record in enumerate(self._records()):
+            if index < skip:
                 continue
+            place = f"{self.name} record {index + 1}"
             if isinstance(record, dict):
-                yield SourceRow(number, record)
+                yield SourceRow(index + 2, record, kind=kind, place=place)
             else:
-                yield SourceRow(number, {}, f"Record {number} is not a JSON object.")
+                problem = f"Record {index + 1} is not a JSON object."
+                yield SourceRow(index + 2, {}, problem, kind=kind, place=place)
 
     def _records(self) -> Iterator[Any]:
         with self._open_stream() as stream:
@@ -109,3 +121,22 @@ class PayloadSource:
                 yield from items
             except ijson.JSONError as exc:
                 raise _malformed(self.name, counting, exc) from exc
+
+
+# A document record's fields that are not the document's own values.
+_INSTRUCTIONS = ("uuid", "inhoud", "_id", "_version")
+
+
+def document_input(values: dict[str, Any]) -> RowInput:
+    """A document record as what it asks for: its values (API names, typed as JSON has them)
+    and its content, `inhoud` as `{"eas:path": …}` or `{"eas:url": …, "eas:filename": …}`."""
+    inhoud = values.get("inhoud")
+    reference = ""
+    if isinstance(inhoud, dict):
+        reference = str(inhoud.get("eas:path") or inhoud.get("eas:url") or "")
+    return RowInput(
+        document={name: value for name, value in values.items() if name not in _INSTRUCTIONS},
+        uuid=str(values.get("uuid") or ""),
+        content_reference=reference,
+        zaak_uuid="",
+    )

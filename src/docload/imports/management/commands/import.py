@@ -18,15 +18,17 @@ from docload.imports.runner import run_job, source_for
 from docload.imports.scheduling import start_job
 from docload.imports.tasks import worker_id
 
+_FORMATS = {".xlsx": "xlsx", ".json": "json"}  # else CSV
+
 
 class Command(BaseCommand):
     help = (
-        "Import a metadata CSV or .xlsx workbook and its files here, through the engine, "
-        "with a progress bar."
+        "Import a metadata CSV, an .xlsx workbook or a JSON payload and its files here, "
+        "through the engine, with a progress bar."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("metadata", type=Path, help="the metadata CSV or .xlsx workbook")
+        parser.add_argument("metadata", type=Path, help="the metadata CSV, .xlsx or .json payload")
         parser.add_argument("--base-dir", type=Path, required=True, help="root of bestandspad")
         parser.add_argument("--batch-size", type=int, default=None)
         parser.add_argument("--report", type=Path, default=None, help="default: beside the CSV")
@@ -45,8 +47,8 @@ class Command(BaseCommand):
             with open(metadata, "rb") as csv_file:
                 job = create_job("cli", **fields)
                 try:
-                    source_format = "xlsx" if metadata.suffix.lower() == ".xlsx" else "csv"
-                    key = store_source(job, iter_chunks(csv_file), source_format)
+                    source_format = _FORMATS.get(metadata.suffix.lower(), "csv")
+                    key = store_source(job, iter_chunks(csv_file), source_format, metadata.name)
                 except ImportProblem:
                     job.delete()
                     raise
