@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "docload.imports",
     "docload.dialects.uploads",
     "docload.dialects.bulkload",
+    "docload.dialects.jsonimport",
     "docload.web",
 ]
 

@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("documenten/api/v1/import/", include("docload.dialects.openzaak.urls")),
     path("data-import/", include("docload.dialects.uploads.urls")),
+    path("api/v1/json-import", include("docload.dialects.jsonimport.urls")),
     path("api/", include("docload.dialects.bulkload.urls")),
 ]

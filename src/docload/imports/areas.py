@@ -343,7 +343,7 @@ def job_from_staged(
         except ContentError as exc:
             raise ImportProblem(missing, str(exc)) from exc
         with opened.stream:
-            key = store_source(job, iter_chunks(opened.stream), source_format)
+            key = store_source(job, iter_chunks(opened.stream), source_format, file.name)
         yield job, key
     except BaseException:
         delete_content([key])

@@ -30,6 +30,8 @@ from docload.imports.sources.xlsx import XlsxSource, check_workbook, local_copy
 # Sent by the daily retention run (argument `now`) before expired jobs go, so that dialects
 # remove their own expired records while the jobs they refer to still exist.
 retention_due = Signal()
+# Sent when a job ran to its end (`finished`), with `job`: a dialect may start what follows it.
+job_finished = Signal()
 
 
 def lease_time() -> datetime.timedelta:
@@ -186,9 +188,12 @@ def release_lease(job: Job, worker_id: str) -> None:
 
 
 def finish_job(job: Job, worker_id: str) -> None:
-    Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
+    finished = Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
         status=JobStatus.FINISHED, finished_on=timezone.now(), lease_owner="", lease_expires=None
     )
+    if finished:
+        job.status = JobStatus.FINISHED
+        job_finished.send(sender=Job, job=job)
 
 
 def fail_job(job: Job, comment: str, unfinished_rows: Sequence[SourceRow] = ()) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from docload.imports.archives import ArchiveRefused, is_archive
 from docload.imports.areas import (
+    NewFile,
     StagingRefused,
+    create_area,
     get_area,
     get_file,
     names_taken,
@@ -103,3 +106,14 @@ def _mark_failed(file: StagedFile, token: uuid.UUID, user: str) -> None:
         )
         area.count_file(current.status, FileStatus.ERROR)
         touch(area, user)
+
+
+def receive_all(
+    dialect: str, uploads: list[Any], user: str, client_key: str = ""
+) -> list[StagedFile]:
+    """Stage uploaded files (Django's, streamed by `chunks()`) together in a new area of the
+    dialect, each under its own name; the area's files, in upload order."""
+    area = create_area(dialect, user, [NewFile(f.name, client_key=client_key) for f in uploads])
+    for file, upload in zip(area.files.order_by("pk"), uploads, strict=True):
+        upload_file(dialect, area.uuid, file.uuid, upload.chunks(), user)
+    return list(StagedFile.objects.filter(area=area).order_by("pk"))

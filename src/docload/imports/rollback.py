@@ -83,6 +83,11 @@ def roll_back(job_uuid: uuid.UUID, worker_id: str) -> None:
         # The lease runs out and the sweep queues the rest; nothing is half-deleted.
         logger.exception("Rollback of import %s stopped; it continues later", job.uuid)
         return
+    except _NotYet:
+        logger.info(
+            "Rollback of import %s waits for the rollbacks of its types' documents", job.uuid
+        )
+        return
     note = f" {kept} informatieobjecttypen stay: documents of others use them." if kept else ""
     Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
         rollback=RollbackStatus.ROLLED_BACK,
@@ -121,13 +126,26 @@ def _remove_links(job: Job) -> None:
     ObjectInformatieObject.objects.filter(uuid__in=_created(job)).delete()
 
 
+class _NotYet(Exception):
+    """A type the job created is used by documents that other rollbacks are removing."""
+
+
 def _remove_types(job: Job) -> int:
-    """Remove the types the job created; return how many stay because others use them."""
+    """Remove the types the job created; return how many stay because others use them.
+
+    A type whose documents are being rolled back too (the documents of a JSON import's later
+    payload, say) waits for them: `_NotYet` leaves the rollback to the next sweep.
+    """
     kept = 0
     for document_type in InformatieObjectType.objects.filter(uuid__in=_created(job)):
         try:
             document_type.delete()
         except ProtectedError:
+            if EnkelvoudigInformatieObject.objects.filter(
+                informatieobjecttype=document_type,
+                import_job__rollback=RollbackStatus.ROLLING_BACK,
+            ).exists():
+                raise _NotYet from None
             kept += 1
     return kept
 

@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from docload.dialects.bulkload.models import Load
-from docload.imports.areas import NewFile, create_area, extension_of, job_from_staged
+from docload.imports.areas import extension_of, job_from_staged
 from docload.imports.content import check_base_dir
 from docload.imports.errors import ImportProblem
 from docload.imports.jobs import cancel_job, expired_jobs
 from docload.imports.models import FileStatus, Job, StagedFile
-from docload.imports.receiving import upload_file
+from docload.imports.receiving import receive_all
 from docload.imports.scheduling import start_job
 
 DIALECT = "bulkload"
@@ -26,11 +26,7 @@ _MAX_OFFSET_MINUTES = 14 * 60  # UTC-14:00 to UTC+14:00, the offsets in use
 
 def receive_uploads(files: list[Any], hierarchy: str, user: str) -> list[StagedFile]:
     """Stage the uploaded files together in a new area; `hierarchy` is kept with each."""
-    area = create_area(DIALECT, user, [NewFile(f.name, client_key=hierarchy) for f in files])
-    staged = list(area.files.order_by("pk"))
-    for file, upload in zip(staged, files, strict=True):
-        upload_file(DIALECT, area.uuid, file.uuid, upload.chunks(), user)
-    return list(StagedFile.objects.filter(area=area).order_by("pk"))
+    return receive_all(DIALECT, files, user, client_key=hierarchy)
 
 
 def find_workbook(reference: str) -> StagedFile:

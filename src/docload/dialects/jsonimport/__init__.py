@@ -1,0 +1,1 @@
+"""The fylr-style JSON import: a manifest and its payloads, imported in order, rolled back."""
