@@ -207,7 +207,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = DOCLOAD_MAX_JSON_BYTES
 # last, and the most parts one document may have.
 DOCLOAD_BESTANDSDEEL_SIZE = _env_int("DOCLOAD_BESTANDSDEEL_SIZE", 100 * 1024**2)
 DOCLOAD_MAX_BESTANDSDELEN = _env_int("DOCLOAD_MAX_BESTANDSDELEN", 10_000)
+# Fetching content from URLs (imports/fetching.py). The allowlist is comma-separated
+# `scheme://host[:port][/path]` entries, e.g. "https://files.example.org,http://127.0.0.1:9000";
+# empty: nothing is fetched. Hosts named by IP address or as localhost may be private/loopback.
 DOCLOAD_FETCH_ALLOWLIST = _env_list("DOCLOAD_FETCH_ALLOWLIST")
+DOCLOAD_FETCH_MAX_BYTES = _env_int("DOCLOAD_FETCH_MAX_BYTES", 4 * 1024**3)
+DOCLOAD_FETCH_CONNECT_TIMEOUT = _env_int("DOCLOAD_FETCH_CONNECT_TIMEOUT", 10)  # seconds
+DOCLOAD_FETCH_READ_TIMEOUT = _env_int("DOCLOAD_FETCH_READ_TIMEOUT", 60)  # seconds per read
+DOCLOAD_FETCH_MAX_REDIRECTS = _env_int("DOCLOAD_FETCH_MAX_REDIRECTS", 5)
 
 ZAKEN_API_ROOT = os.environ.get("ZAKEN_API_ROOT", "http://localhost:8000/zaken/api/v1/")
 

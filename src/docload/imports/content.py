@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -21,12 +20,8 @@ from docload.documents.storage import local_destination
 from docload.imports.copying import LocalSource, open_beneath
 from docload.imports.errors import ContentError, ImportProblem
 from docload.imports.models import StagedFile
-
-
-@dataclass
-class OpenedContent:
-    stream: IO[bytes]
-    size: int
+from docload.imports.opened import OpenedContent
+from docload.imports.url_content import UrlResolver
 
 
 class ContentResolver(Protocol):
@@ -143,4 +138,6 @@ def resolver_for(content_source: dict[str, Any]) -> ContentResolver:
         return BaseDirectoryResolver(Path(content_source["path"]))
     if kind == "staged":
         return StagedFilesResolver(uuid.UUID(content_source["area"]))
+    if kind == "url":
+        return UrlResolver.from_settings(content_source.get("replace_localhost", ""))
     raise ValueError(f"Unknown content source kind {kind!r}")
