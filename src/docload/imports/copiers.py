@@ -117,7 +117,10 @@ class ThreadCopier:
             return stored.size, stored.digests
 
         with opened.stream:
-            return copy_one(order, opened.size, store)
+            try:
+                return copy_one(order, opened.size, store)
+            except ContentError as exc:  # the source failed mid-way (a URL's body): this row
+                return unusable(exc)
 
 
 _processes: ProcessPoolExecutor | None = None

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import functools
+import http.server
 import io
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +206,7 @@ ONE = {"payloads": ["a.json"]}
         ({"payloads": ["a.json", "b.json"]}, LINK, "payload-missing", "b.json"),
         (ONE, {"a.json": payload("document", "links", [])}, "import-type-mismatch", "a.json"),
         (ONE, {"a.json": b'{"import_type": "link", "links": [{]}'}, "malformed-json", "byte"),
-        ({**ONE, "eas_type": "url"}, LINK, "eas-type-not-supported", "url"),
+        ({**ONE, "eas_type": "ignore"}, LINK, "eas-type-not-supported", "ignore"),
     ],
 )
 def test_bad_input_is_a_400_that_names_the_problem(
@@ -213,6 +217,53 @@ def test_bad_input_is_a_400_that_names_the_problem(
     body = response.json()
     assert body["code"] == code and said in body["detail"], body
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on 127.0.0.1 serving a folder."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    server.shutdown()
+    server.server_close()
+
+
+def test_content_is_fetched_from_allowed_urls_only(
+    api: APIClient,
+    settings: Any,
+    file_server: tuple[str, Path],
+    document_type: InformatieObjectType,
+) -> None:
+    origin, folder = file_server
+    settings.DOCLOAD_FETCH_ALLOWLIST = [origin]
+    (folder / "a.pdf").write_bytes(b"%PDF a" * 1000)
+    document_type.reference, document_type.concept = "brief", False
+    document_type.save()
+    records = json.loads(documents_payload(["x", "y", "z"]))
+    urls = [f"{origin}/a.pdf", "http://files.example.org/b.pdf", f"{origin}/missing.pdf"]
+    for record, url in zip(records["documents"], urls, strict=True):
+        record.update(BRIEF, inhoud={"eas:url": url, "eas:filename": "a.pdf"})
+    manifest = {**ONE, "eas_type": "url"}
+    run = create(api, manifest, {"a.json": json.dumps(records).encode()}).json()
+    api.post(f"{RUNS}/{run['id']}/start", {}, format="json")
+    run_worker()
+    run = api.get(f"{RUNS}/{run['id']}").json()
+    assert run["counts"] == {"created": 1, "updated": 0, "failed": 2}, run
+    stored = EnkelvoudigInformatieObject.objects.get()
+    assert stored.bestandsomvang == 6000
+    reasons = [e["message"] for e in logs(api, run["id"]) if e["severity"] == "error"]
+    assert any("files.example.org" in r and "allow" in r for r in reasons), reasons
+    assert any("404" in r for r in reasons), reasons
 
 
 def test_a_running_run_is_not_rolled_back_or_started_again(api: APIClient, base_dir: Path) -> None:

@@ -84,10 +84,10 @@ def _create(area: uuid.UUID, content_source: dict[str, Any], user: str) -> Run:
         manifest = parse_manifest(opened.stream.read(MAX_MANIFEST_BYTES + 1))
     given = set(StagedFile.objects.filter(area__uuid=area).values_list("name", flat=True))
     check_payloads_given(manifest, given)
-    if manifest.eas_type != "direct":
-        raise ImportProblem(
-            "eas-type-not-supported", f"eas_type {manifest.eas_type!r} is not supported yet."
-        )
+    if manifest.eas_type == "ignore":
+        raise ImportProblem("eas-type-not-supported", "eas_type 'ignore' is not supported yet.")
+    if manifest.eas_type == "url":
+        content_source = {"kind": "url", "replace_localhost": manifest.eas_replace_url}
     import_types = [
         check_payload(name, lambda name=name: resolver.open(name).stream)  # type: ignore[misc]
         for name in manifest.payloads
