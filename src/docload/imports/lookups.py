@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -55,13 +55,25 @@ class LookupFailed(Exception):
         )
 
 
-def resolve_lookups(rows: list[SourceRow]) -> list[SourceRow]:
-    """The rows with every lookup replaced by the URL it stands for; LookupFailed otherwise."""
+def resolve_lookups(
+    rows: list[SourceRow],
+    also: Mapping[tuple[str, tuple[str, ...]], Mapping[tuple[str, ...], list[uuid.UUID]]]
+    | None = None,
+) -> list[SourceRow]:
+    """The rows with every lookup replaced by the URL it stands for; LookupFailed otherwise.
+
+    `also` holds records that are not stored but count as found (a dry run's earlier payloads:
+    `prepared.PreparedRecords.lookups`), in the same shape: (key, fields) → value → uuids.
+    """
     wanted: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = defaultdict(set)
     for row in rows:
         for key, asked in _lookups(row.values):
             wanted[key, tuple(asked)].add(tuple(asked.values()))
     found = {(key, fields): _find(key, fields, values) for (key, fields), values in wanted.items()}
+    for (key, fields), asked_values in wanted.items():
+        extra = (also or {}).get((key, fields), {})
+        for value in asked_values & set(extra):
+            found[key, fields].setdefault(value, []).extend(extra[value])
     resolved = []
     for row in rows:
         values = dict(row.values)

@@ -58,6 +58,9 @@ class Job(models.Model):
     # A dry run (prepare): every row checked as for real, its content copied and checked, and
     # nothing kept but the row results.
     dry_run = models.BooleanField(default=False)
+    # A dry run's earlier jobs (uuids), whose importable records its lookups may find
+    # (`prepared`): the payloads before it in a JSON import.
+    follows = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

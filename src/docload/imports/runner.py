@@ -28,6 +28,7 @@ from docload.imports.jobs import (
 from docload.imports.lease import heartbeat, stop_requested
 from docload.imports.lookups import LookupFailed, resolve_lookups
 from docload.imports.models import Job
+from docload.imports.prepared import PreparedRecords, prepared_records
 from docload.imports.records import RECORD_SHEETS, write_records
 from docload.imports.sources import Source, SourceRow, batches
 from docload.imports.sources.csv import CsvSource
@@ -82,13 +83,13 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
             copier_for(resolver_for(job.content_source)) as copier,
         ):
             row_input = document_input if _is_payload(job) else flat_row_input
-            writer = BatchWriter(
-                JobContext(job=job, worker_id=worker_id, copier=copier, row_input=row_input)
-            )
+            context = JobContext(job=job, worker_id=worker_id, copier=copier, row_input=row_input)
+            prepared = _prepared(context)
+            writer = BatchWriter(context)
             for batch in batches(source, job.batch_size, skip=job.processed):
                 if stopped := stop_requested.is_set():
                     break
-                _write(writer, _resolved(writer, batch) if _is_payload(job) else batch)
+                _write(writer, _resolved(writer, batch, prepared) if _is_payload(job) else batch)
             writer.finish()
     except LeaseLost:
         logger.warning("Lost the lease on import %s; another worker continues it", job.uuid)
@@ -124,11 +125,25 @@ class _BatchRefused(Exception):
         self.comment, self.rows = comment, rows
 
 
-def _resolved(writer: BatchWriter, batch: list[SourceRow]) -> list[SourceRow]:
+def _prepared(context: JobContext) -> PreparedRecords | None:
+    """For a dry run that follows others: what they would have created, known to its checks."""
+    job = context.job
+    if not (job.dry_run and job.follows):
+        return None
+    earlier = Job.objects.filter(uuid__in=job.follows)
+    prepared = prepared_records((other, source_for(other)) for other in earlier)
+    context.document_types.prepared.update(prepared.types)
+    context.prepared_uuids |= prepared.documents
+    return prepared
+
+
+def _resolved(
+    writer: BatchWriter, batch: list[SourceRow], prepared: PreparedRecords | None
+) -> list[SourceRow]:
     """The batch with its lookups resolved. A failed lookup fails the whole batch and stops the
     import there (to resume from that batch once the payload is fixed), as in the original."""
     try:
-        return resolve_lookups(batch)
+        return resolve_lookups(batch, prepared.lookups if prepared else None)
     except LookupFailed as failed:
         writer.finish()
         comment = f"{failed.code}: {failed.message} (key {failed.key}, value {failed.value!r})"

@@ -132,6 +132,33 @@ def test_three_payloads_import_in_order_and_roll_back(api: APIClient, base_dir: 
     assert api.post(f"{RUNS}/{run['id']}/rollback").status_code == 200
 
 
+def test_prepare_lets_later_payloads_find_what_earlier_ones_would_create(
+    api: APIClient, base_dir: Path
+) -> None:
+    paths = write_files(base_dir, 30, size=64)
+    bad = documents_payload(paths, **{"7": {"titel": ""}})
+    links = json.loads(links_payload(30))
+    links["links"][3]["lookup:informatieobject"]["identificatie"] = "DOC-99"  # no such document
+    manifest = {"batch_size": 10, "payloads": ["types.json", "docs.json", "links.json"]}
+    payloads = {
+        "types.json": types_payload(), "docs.json": bad, "links.json": json.dumps(links).encode()
+    }  # fmt: skip
+    run = create(api, manifest, payloads).json()
+    api.post(f"{RUNS}/{run['id']}/prepare")
+    run_worker()
+
+    run = api.get(f"{RUNS}/{run['id']}").json()
+    # The link to DOC-99 fails its batch: the dry run stops there, as the real one would.
+    assert run["status"] == "Error", run
+    assert [p["status"] for p in run["payloads"]] == ["Success", "Success", "Error"]
+    assert run["payloads"][1]["objects"] == 30 and run["counts"]["failed"] == 1
+    errors = {(e["payload"], e["key"]) for e in logs(api, run["id"]) if e["severity"] == "error"}
+    assert ("docs.json", "titel") in errors
+    assert ("links.json", "lookup:informatieobject") in errors
+    assert not InformatieObjectType.objects.exists()
+    assert not EnkelvoudigInformatieObject.objects.exists()
+
+
 def test_a_failed_lookup_stops_the_run_and_a_fixed_payload_resumes_it(
     api: APIClient, base_dir: Path
 ) -> None:

@@ -178,8 +178,13 @@ def _start_payload(run: Run, payload: Payload) -> None:
         transaction.atomic(),
     ):
         skipped = (payload.starting_batch - 1) * run.batch_size
-        if skipped:
-            Job.objects.filter(pk=job.pk).update(processed=skipped)
+        # A dry run's lookups may find what the dry runs of the payloads before it would create.
+        follows = [
+            str(earlier.prepared_job_uuid)
+            for earlier in run.payloads.filter(position__lt=payload.position, enabled=True)
+            if dry_run and earlier.prepared_job_uuid
+        ]
+        Job.objects.filter(pk=job.pk).update(processed=skipped, follows=follows)
         start_job(job, key, run.content_source, dry_run=dry_run)
         field = "prepared_job_uuid" if dry_run else "job_uuid"
         setattr(payload, field, job.uuid)
