@@ -84,8 +84,10 @@ def roll_back(job_uuid: uuid.UUID, worker_id: str) -> None:
         logger.exception("Rollback of import %s stopped; it continues later", job.uuid)
         return
     except _NotYet:
-        logger.info(
-            "Rollback of import %s waits for the rollbacks of its types' documents", job.uuid
+        logger.info("Rollback of import %s waits for its types' documents to go", job.uuid)
+        # Handed back at once: the next sweep (seconds away) tries it again.
+        Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
+            lease_owner="", lease_expires=timezone.now()
         )
         return
     note = f" {kept} informatieobjecttypen stay: documents of others use them." if kept else ""
