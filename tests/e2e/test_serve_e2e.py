@@ -169,3 +169,33 @@ def test_task_workers_option_starts_that_many(deployment: Deployment) -> None:
     serve = deployment.serve(True, "--task-workers", "2")
     wait_until(lambda: len(task_workers(serve)) == 2, 30, "two task workers")
     assert deployment.json("GET", DOCUMENTS)["count"] == 0
+
+
+def test_a_rollback_whose_worker_is_killed_finishes_when_it_comes_back(
+    deployment: Deployment,
+) -> None:
+    serve = deployment.serve(True, "--task-workers", "1")
+    urls, uuids = import_rows(deployment, 6000)
+    assert_every_row_once(deployment, urls, uuids)
+    content = deployment.data_dir / "content" / "documenten"
+    assert len([p for p in content.rglob("*") if p.is_file()]) == 6000
+
+    rollback = urls["statusUrl"].replace("/status", "/rollback")
+    deployment.json("POST", rollback)
+    count = deployment.json("GET", DOCUMENTS)["count"]
+    wait_until(
+        lambda: deployment.json("GET", DOCUMENTS)["count"] < count,
+        what="removing documents",
+    )
+    (worker,) = task_workers(serve)
+    worker.send_signal(signal.SIGKILL)  # mid-rollback: some chunks removed, most not
+
+    status = deployment.wait_for(urls["statusUrl"], {"finished"}, timeout=5)
+    assert status["rollback"] == "rolling_back"
+    wait_until(
+        lambda: deployment.json("GET", urls["statusUrl"])["rollback"] == "rolled_back",
+        timeout=120,
+        what="rolled back after the restart",
+    )
+    assert deployment.json("GET", DOCUMENTS)["count"] == 0
+    assert not [p for p in content.rglob("*") if p.is_file()]
