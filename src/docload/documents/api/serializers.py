@@ -26,6 +26,7 @@ from docload.documents.models import (
     ObjectInformatieObject,
 )
 from docload.documents.validation import DocumentTypes, FieldError, validate_document
+from docload.documents.values import current_values, integriteit_of, ondertekening_of
 
 
 def raise_field_errors(errors: list[FieldError]) -> None:
@@ -56,18 +57,6 @@ class IntegriteitSerializer(serializers.Serializer):
     algoritme = serializers.ChoiceField(choices=IntegriteitAlgoritme.choices, allow_blank=True)
     waarde = serializers.CharField(allow_blank=True)
     datum = serializers.DateField(allow_null=True)
-
-
-def _ondertekening(document: EnkelvoudigInformatieObject) -> dict[str, Any]:
-    return {"soort": document.ondertekening_soort, "datum": document.ondertekening_datum}
-
-
-def _integriteit(document: EnkelvoudigInformatieObject) -> dict[str, Any]:
-    return {
-        "algoritme": document.integriteit_algoritme,
-        "waarde": document.integriteit_waarde,
-        "datum": document.integriteit_datum,
-    }
 
 
 def _text(**kwargs: Any) -> serializers.CharField:
@@ -188,8 +177,8 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
             if document.is_earlier_version:
                 inhoud += "?" + urlencode({"versie": document.versie})
         data["inhoud"] = inhoud
-        data["ondertekening"] = OndertekeningSerializer(_ondertekening(document)).data
-        data["integriteit"] = IntegriteitSerializer(_integriteit(document)).data
+        data["ondertekening"] = OndertekeningSerializer(ondertekening_of(document)).data
+        data["integriteit"] = IntegriteitSerializer(integriteit_of(document)).data
         if "informatieobjecttype" in self.context.get("expand", ()):
             data["_expand"] = {
                 "informatieobjecttype": InformatieObjectTypeSerializer(
@@ -219,31 +208,8 @@ class EnkelvoudigInformatieObjectSerializer(serializers.Serializer):
         document = self.instance
         if document is None:
             return {}
-        return {
-            "identificatie": document.identificatie,
-            "bronorganisatie": document.bronorganisatie,
-            "creatiedatum": document.creatiedatum,
-            "titel": document.titel,
-            "vertrouwelijkheidaanduiding": document.vertrouwelijkheidaanduiding,
-            "auteur": document.auteur,
-            "status": document.status,
-            "formaat": document.formaat,
-            "taal": document.taal,
-            "bestandsnaam": document.bestandsnaam,
-            "bestandsomvang": document.bestandsomvang,
-            "link": document.link,
-            "beschrijving": document.beschrijving,
-            "ontvangstdatum": document.ontvangstdatum,
-            "verzenddatum": document.verzenddatum,
-            "indicatieGebruiksrecht": document.indicatie_gebruiksrecht,
-            "verschijningsvorm": document.verschijningsvorm,
-            "ondertekening": _ondertekening(document),
-            "integriteit": _integriteit(document),
-            "informatieobjecttype": self.fields["informatieobjecttype"].to_representation(
-                document.informatieobjecttype
-            ),
-            "trefwoorden": document.trefwoorden,
-        }
+        type_field = self.fields["informatieobjecttype"]
+        return current_values(document, type_field.to_representation(document.informatieobjecttype))
 
 
 class EnkelvoudigInformatieObjectCreateLockSerializer(EnkelvoudigInformatieObjectSerializer):
