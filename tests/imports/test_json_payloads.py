@@ -14,7 +14,8 @@ from docload.catalog.models import InformatieObjectType
 from docload.documents.models import EnkelvoudigInformatieObject, ObjectInformatieObject
 from docload.imports.jobs import create_job, replace_source, store_source
 from docload.imports.models import Job, JobStatus
-from docload.imports.scheduling import resume_job, start_job
+from docload.imports.scheduling import resume_job, roll_back_job, start_job
+from tests.conftest import run_worker
 from tests.factories import VALID_RSIN, write_files
 from tests.imports.conftest import outcomes, run
 
@@ -119,6 +120,36 @@ def test_a_fixed_source_must_be_of_the_same_kind(base_dir: Path) -> None:
         replace_source(job, [payload("link", "links", [])], "links.json")
     job.refresh_from_db()
     assert job.source_format == "json:document"
+
+
+def test_records_with_an_id_update_and_their_rollback_restores(base_dir: Path) -> None:
+    imported(TYPES, base_dir, "types.json")
+    paths = write_files(base_dir, 3)
+    imported(payload("document", "documents", documents(paths)), base_dir, "docs.json")
+    second = EnkelvoudigInformatieObject.objects.get(identificatie="DOC-1")
+    updates = [
+        {"lookup:_id": {"identificatie": "DOC-0", "bronorganisatie": VALID_RSIN},
+         "_version": 2, "titel": "Nieuwe titel"},
+        {"_id": str(second.uuid), "_version": 5, "titel": "x"},
+        {"_id": "http://testserver/documenten/api/v1/enkelvoudiginformatieobjecten/"
+                "5f0d4c1e-7c53-4b8a-9a63-0d8c2b8b8f11", "_version": 2},
+        {"_id": str(second.uuid), "_version": 2, "taal": "nederlands"},
+    ]  # fmt: skip
+    job = imported(payload("document", "documents", updates), base_dir, "updates.json")
+    assert (job.succeeded, job.invalid) == (1, 3)
+    comments = [comment for _, (_, comment) in sorted(outcomes(job).items())]
+    assert comments[0] == "Updated to versie 2."
+    assert comments[1].startswith("VersionMismatch: _version 5, but the stored versie is 1")
+    assert "does_not_exist" in comments[2] and "taal" in comments[3]
+    first = EnkelvoudigInformatieObject.objects.get(identificatie="DOC-0")
+    assert (first.titel, first.versie, first.earlier_versions.count()) == ("Nieuwe titel", 2, 1)
+    assert EnkelvoudigInformatieObject.objects.get(pk=second.pk).versie == 1
+
+    roll_back_job(job)
+    run_worker()
+    first.refresh_from_db()
+    assert (first.titel, first.versie, first.earlier_versions.count()) == ("Document 0", 1, 0)
+    assert EnkelvoudigInformatieObject.objects.count() == 3  # created by another import
 
 
 def test_the_import_command_takes_a_payload(base_dir: Path, tmp_path: Path) -> None:

@@ -32,6 +32,12 @@ _KINDS: dict[str, tuple[str, tuple[tuple[str, ...], ...], type[Model], str]] = {
         InformatieObjectType,
         "informatieobjecttype-detail",
     ),
+    "lookup:_id": (  # the document a record updates
+        "_id",
+        (("bronorganisatie", "identificatie"),),
+        EnkelvoudigInformatieObject,
+        "enkelvoudiginformatieobject-detail",
+    ),
     "lookup:informatieobject": (
         "informatieobject",
         (("bronorganisatie", "identificatie"),),

@@ -92,6 +92,8 @@ class RowResult(models.Model):
     place = models.CharField(max_length=60, blank=True)
     # When the row's outcome committed (its batch's time).
     recorded_on = models.DateTimeField(null=True, blank=True)
+    # The versie a document had before this row updated it (what a rollback restores).
+    previous_versie = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

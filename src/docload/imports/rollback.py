@@ -67,6 +67,7 @@ def roll_back(job_uuid: uuid.UUID, worker_id: str) -> None:
         return
     try:
         with heartbeat(job, worker_id, renew=_renew):
+            _restore_updated(job)
             _remove_links(job)
             while pks := list(
                 EnkelvoudigInformatieObject.objects.filter(import_job=job).values_list(
@@ -121,6 +122,28 @@ def _renew(job: Job, worker_id: str) -> bool:
 def _created(job: Job) -> QuerySet[RowResult, Any]:
     """The uuids of the records the job's rows created (documents, types or links)."""
     return RowResult.objects.filter(job=job, imported=True).values("document_uuid")
+
+
+def _restore_updated(job: Job) -> None:
+    """Give each document the job updated its versie from before, the last update first; the
+    versions since then go. Each in its own transaction: done again, it finds nothing to do."""
+    updates = RowResult.objects.filter(job=job, previous_versie__isnull=False).order_by(
+        "-row_number"
+    )
+    for document_uuid, previous in updates.values_list("document_uuid", "previous_versie"):
+        if previous is None or document_uuid is None:  # filtered out above; for mypy
+            continue
+        with transaction.atomic():
+            document = (
+                EnkelvoudigInformatieObject.objects.select_for_update()
+                .filter(uuid=document_uuid)
+                .first()
+            )
+            if document is None or document.versie <= previous:
+                continue
+            earlier = document.earlier_versions.get(versie=previous)
+            earlier.as_document(document).save()  # its row as it was, under its own pk
+            document.earlier_versions.filter(versie__gte=previous).delete()
 
 
 def _remove_links(job: Job) -> None:

@@ -34,6 +34,7 @@ from docload.imports.sources import Source, SourceRow, batches
 from docload.imports.sources.csv import CsvSource
 from docload.imports.sources.payloads import PayloadSource, document_input
 from docload.imports.sources.xlsx import XlsxSource
+from docload.imports.updates import is_update, write_updates
 from docload.imports.writer import BatchWriter, JobContext, LeaseLost
 
 logger = logging.getLogger(__name__)
@@ -151,14 +152,21 @@ def _resolved(
 
 
 def _write(writer: BatchWriter, batch: list[SourceRow]) -> None:
-    """Write the batch: documents through the writer, a workbook's types and links each alone
+    """Write the batch: new documents through the writer; types, links and updates each alone,
     once the documents before them have committed."""
-    for records, rows in groupby(batch, key=lambda row: row.kind in RECORD_SHEETS):
-        if records:
-            writer.finish()
-            write_records(writer.context, rows)
-        else:
+    for way, rows in groupby(batch, key=_way_of):
+        if way == "documents":
             _write_documents(writer, list(rows))
+            continue
+        writer.finish()
+        (write_records if way == "records" else write_updates)(writer.context, rows)
+
+
+def _way_of(row: SourceRow) -> str:
+    """How a row is written: new documents in batches, other records and updates one by one."""
+    if row.kind in RECORD_SHEETS:
+        return "records"
+    return "updates" if is_update(row) else "documents"
 
 
 def _write_documents(writer: BatchWriter, batch: list[SourceRow]) -> None:

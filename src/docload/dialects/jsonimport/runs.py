@@ -243,6 +243,8 @@ def status_of(run: Run) -> dict[str, Any]:
     imports = [jobs[p.job_uuid] for p in payloads if p.job_uuid in jobs]
     finished = [job.finished_on for job in current if job and job.finished_on]
     status = _run_status(run, current, imports)
+    live = [job for job in imports if not job.rollback]
+    updated = RowResult.objects.filter(job__in=live, previous_versie__isnull=False).count()
     return {
         "id": str(run.uuid),
         "status": status,
@@ -252,8 +254,8 @@ def status_of(run: Run) -> dict[str, Any]:
         "started": run.started_on,
         "finished": max(finished) if status in _ENDED and finished else None,
         "counts": {
-            "created": sum(job.succeeded for job in imports if not job.rollback),
-            "updated": 0,
+            "created": sum(job.succeeded for job in live) - updated,
+            "updated": updated,
             "failed": sum(job.invalid for job in current if job),
         },
         "payloads": shown,
