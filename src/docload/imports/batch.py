@@ -62,6 +62,8 @@ class Row:
     problem: str = ""
     duplicate: str = ""
     content_problem: str = ""
+    # A content problem the job lets pass (`skip_errors`): the row is imported without content.
+    content_note: str = ""
     key: str = ""  # where its content is being copied to, once ordered
     content: StoredContent | None = None  # once copied and checked
 

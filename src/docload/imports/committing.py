@@ -83,7 +83,7 @@ def _row_results(job: Job, batch: Batch) -> list[dict[str, Any]]:
             "row_number": row.source.number,
             "place": row.source.place,
             "imported": row.valid,
-            "comment": row.comment,
+            "comment": row.comment or row.content_note,
             "document_uuid": row.document_uuid if row.valid else None,
             # Empty in a dry run for rows whose identificatie a real run would generate.
             "identificatie": row.cleaned.get("identificatie", "") if row.valid else "",

@@ -119,6 +119,19 @@ def _staged_key_and_size(area: uuid.UUID, name: str) -> tuple[str, int] | None:
     return (row[0], row[1]) if row else None
 
 
+class NoContentResolver:
+    """An import that takes no content (a JSON import's `eas_type: ignore`): its rows name none,
+    and nothing is ever opened."""
+
+    local = False
+
+    def open(self, reference: str) -> OpenedContent:
+        raise ContentError("This import takes no content.")
+
+    def locate(self, references: list[str]) -> list[LocalSource | str]:
+        return ["This import takes no content." for _ in references]
+
+
 def check_base_dir(base_dir: Path) -> None:
     """Raise `import-dir-not-found` or `import-dir-not-dir` when the base dir is unusable."""
     if not base_dir.exists():
@@ -140,4 +153,6 @@ def resolver_for(content_source: dict[str, Any]) -> ContentResolver:
         return StagedFilesResolver(uuid.UUID(content_source["area"]))
     if kind == "url":
         return UrlResolver.from_settings(content_source.get("replace_localhost", ""))
+    if kind == "ignore":
+        return NoContentResolver()
     raise ValueError(f"Unknown content source kind {kind!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import logging
 import time
 import uuid
@@ -83,7 +84,10 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
             _bulk_writing(),
             copier_for(resolver_for(job.content_source)) as copier,
         ):
-            row_input = document_input if _is_payload(job) else flat_row_input
+            row_input = flat_row_input
+            if _is_payload(job):
+                with_content = job.content_source.get("kind") != "ignore"
+                row_input = functools.partial(document_input, with_content=with_content)
             context = JobContext(job=job, worker_id=worker_id, copier=copier, row_input=row_input)
             prepared = _prepared(context)
             writer = BatchWriter(context)

@@ -31,6 +31,8 @@ from docload.imports.uniqueness import look_up_taken, mark_duplicates
 __all__ = ["BatchWriter", "JobContext", "LeaseLost"]
 
 _ROWS_PER_COPY_TASK = 25  # rows per copy task: few round trips, work spread over the copiers
+# The comment of a row imported without its content, its problem let pass (`skip_errors`).
+CONTENT_SKIPPED = "Imported without its content: "
 
 
 class BatchWriter:
@@ -124,14 +126,19 @@ def _copy_order(row: Row) -> CopyOrder:
 def _settle(context: JobContext, batch: Batch) -> None:
     """Wait for the batch's copies, remove the content of rows that turned out invalid, and
     start flushing the rest to disk (`commit_batch` waits for that)."""
+    skip_errors = bool(context.job.content_source.get("skip_errors"))
     for rows, copies in batch.copies:
         for row, outcome in zip(rows, copies.result(), strict=True):
-            row.content_problem = outcome.problem
+            if skip_errors and outcome.problem:
+                row.content_note = f"{CONTENT_SKIPPED}{outcome.problem}"
+            else:
+                row.content_problem = outcome.problem
             row.content = StoredContent(row.key, outcome.size)
     batch.copies.clear()
-    delete_content(row.key for row in batch.rows if not row.valid and row.key)
+    unused = [row for row in batch.rows if (not row.valid or row.content_note) and row.key]
+    delete_content(row.key for row in unused)
     for row in batch.rows:
-        if not row.valid:
+        if not row.valid or row.content_note:
             row.content = None
     if not context.job.dry_run:  # a dry run's copies are removed, not kept
         batch.flushed = context.copier.flush(batch.content_keys())

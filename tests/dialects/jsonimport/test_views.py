@@ -233,7 +233,7 @@ ONE = {"payloads": ["a.json"]}
         ({"payloads": ["a.json", "b.json"]}, LINK, "payload-missing", "b.json"),
         (ONE, {"a.json": payload("document", "links", [])}, "import-type-mismatch", "a.json"),
         (ONE, {"a.json": b'{"import_type": "link", "links": [{]}'}, "malformed-json", "byte"),
-        ({**ONE, "eas_type": "ignore"}, LINK, "eas-type-not-supported", "ignore"),
+        ({**ONE, "eas_type": "ftp"}, LINK, "invalid-manifest", "eas_type"),
     ],
 )
 def test_bad_input_is_a_400_that_names_the_problem(
@@ -291,6 +291,38 @@ def test_content_is_fetched_from_allowed_urls_only(
     reasons = [e["message"] for e in logs(api, run["id"]) if e["severity"] == "error"]
     assert any("files.example.org" in r and "allow" in r for r in reasons), reasons
     assert any("404" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("options", "content_keys", "failed"),
+    [
+        ({}, 1, 1),  # the missing file fails its record
+        ({"eas_skip_errors": True}, 1, 0),  # ... or is only logged, the record kept
+        ({"eas_type": "ignore"}, 0, 0),  # no content at all
+    ],
+)
+def test_content_options(
+    api: APIClient,
+    base_dir: Path,
+    document_type: InformatieObjectType,
+    options: dict[str, Any],
+    content_keys: int,
+    failed: int,
+) -> None:
+    document_type.reference, document_type.concept = "brief", False
+    document_type.save()
+    paths = [*write_files(base_dir, 1, size=64), "missing.pdf"]
+    records = documents_payload(paths, **{"0": BRIEF, "1": BRIEF})
+    run = create(api, {**ONE, **options}, {"a.json": records}).json()
+    api.post(f"{RUNS}/{run['id']}/start", {}, format="json")
+    run_worker()
+    run = api.get(f"{RUNS}/{run['id']}").json()
+    assert run["counts"]["failed"] == failed
+    stored = EnkelvoudigInformatieObject.objects.all()
+    assert stored.count() == 2 - failed
+    assert len([d for d in stored if d.content_key]) == content_keys
+    warnings = [e for e in logs(api, run["id"]) if e["severity"] == "warning"]
+    assert len(warnings) == (1 if options.get("eas_skip_errors") else 0)
 
 
 def test_a_running_run_is_not_rolled_back_or_started_again(api: APIClient, base_dir: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from docload.dialects.jsonimport.models import Payload, Run
@@ -40,6 +41,7 @@ from docload.imports.sources.manifest import (
     parse_manifest,
 )
 from docload.imports.sources.payloads import check_payload
+from docload.imports.writer import CONTENT_SKIPPED
 
 DIALECT = "jsonimport"
 PREPARE, START = "prepare", "start"
@@ -85,9 +87,11 @@ def _create(area: uuid.UUID, content_source: dict[str, Any], user: str) -> Run:
     given = set(StagedFile.objects.filter(area__uuid=area).values_list("name", flat=True))
     check_payloads_given(manifest, given)
     if manifest.eas_type == "ignore":
-        raise ImportProblem("eas-type-not-supported", "eas_type 'ignore' is not supported yet.")
+        content_source = {"kind": "ignore"}
     if manifest.eas_type == "url":
         content_source = {"kind": "url", "replace_localhost": manifest.eas_replace_url}
+    if manifest.eas_skip_errors:
+        content_source = {**content_source, "skip_errors": True}
     import_types = [
         check_payload(name, lambda name=name: resolver.open(name).stream)  # type: ignore[misc]
         for name in manifest.payloads
@@ -293,17 +297,21 @@ _FIELD = re.compile(r"^([\w.]+): .*?(?: \[([\w-]+)\])?$")
 
 def log_entries(run: Run) -> Iterator[tuple[Any, ...]]:
     """The run's log, payload by payload (of its current mode): when each started and ended,
-    every record that failed, and why a payload stopped. Streamed from the row results."""
+    every record that failed, every one imported without its content (`eas_skip_errors`), and
+    why a payload stopped. Streamed from the row results."""
     jobs = _jobs(run)
     for payload in run.payloads.all():
         job = _job_of(payload, jobs, run.mode or START)
         if job is None:
             continue
         yield (job.started_on, payload.name, "", "info", "", "Payload started.", "", "")
-        failed = RowResult.objects.filter(job=job, imported=False).order_by("row_number")
-        for row in failed.iterator(chunk_size=2000):
+        noted = RowResult.objects.filter(job=job).filter(
+            Q(imported=False) | Q(comment__startswith=CONTENT_SKIPPED)
+        )
+        for row in noted.order_by("row_number").iterator(chunk_size=2000):
             batch = (row.row_number - 2) // run.batch_size + 1
-            yield (row.recorded_on, payload.name, batch, "error", *_explain(row.comment))
+            severity = "warning" if row.imported else "error"
+            yield (row.recorded_on, payload.name, batch, severity, *_explain(row.comment))
         if job.status == JobStatus.ERROR:
             yield (job.finished_on, payload.name, "", "error", *_explain(job.comment))
         elif job.status == JobStatus.FINISHED:

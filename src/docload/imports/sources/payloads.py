@@ -127,12 +127,13 @@ class PayloadSource:
 _INSTRUCTIONS = ("uuid", "inhoud", "_id", "_version")
 
 
-def document_input(values: dict[str, Any]) -> RowInput:
+def document_input(values: dict[str, Any], with_content: bool = True) -> RowInput:
     """A document record as what it asks for: its values (API names, typed as JSON has them)
-    and its content, `inhoud` as `{"eas:path": …}` or `{"eas:url": …, "eas:filename": …}`."""
+    and, `with_content`, its content: `inhoud` as `{"eas:path": …}` or `{"eas:url": …,
+    "eas:filename": …}`."""
     inhoud = values.get("inhoud")
     reference = ""
-    if isinstance(inhoud, dict):
+    if with_content and isinstance(inhoud, dict):
         reference = str(inhoud.get("eas:path") or inhoud.get("eas:url") or "")
     return RowInput(
         document={name: value for name, value in values.items() if name not in _INSTRUCTIONS},
