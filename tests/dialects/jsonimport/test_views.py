@@ -325,6 +325,33 @@ def test_content_options(
     assert len(warnings) == (1 if options.get("eas_skip_errors") else 0)
 
 
+def test_a_manifest_url_is_fetched_with_its_payloads(
+    api: APIClient, settings: Any, base_dir: Path, file_server: tuple[str, Path]
+) -> None:
+    origin, folder = file_server
+    paths = write_files(base_dir, 2, size=64)
+    manifest = {"payloads": ["types.json", "docs.json"]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "types.json").write_bytes(types_payload())
+    (folder / "docs.json").write_bytes(documents_payload(paths))
+    url = f"{origin}/manifest.json"
+
+    refused = api.post(RUNS, {"manifest_url": url}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "manifest-not-fetched"
+
+    settings.DOCLOAD_FETCH_ALLOWLIST = [origin]
+    created = api.post(RUNS, {"manifest_url": url}, format="json")
+    assert created.status_code == 201, created.json()
+    run = created.json()
+    api.post(f"{RUNS}/{run['id']}/start", {}, format="json")
+    run_worker()
+    assert api.get(f"{RUNS}/{run['id']}").json()["status"] == "Success"
+    assert EnkelvoudigInformatieObject.objects.count() == 2
+
+    both = api.post(RUNS, {"manifest_url": url, "upload_definition": run["id"]}, format="json")
+    assert both.status_code == 400
+
+
 def test_a_running_run_is_not_rolled_back_or_started_again(api: APIClient, base_dir: Path) -> None:
     run = create(api, {"payloads": ["types.json"]}, {"types.json": types_payload()}).json()
     api.post(f"{RUNS}/{run['id']}/start", {}, format="json")

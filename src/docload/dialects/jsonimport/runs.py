@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -20,9 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from docload.dialects.jsonimport.models import Payload, Run
-from docload.imports.areas import delete_area, get_area, job_from_staged
+from docload.documents.storage import iter_chunks
+from docload.imports.areas import NewFile, create_area, delete_area, get_area, job_from_staged
 from docload.imports.content import StagedFilesResolver, check_base_dir
 from docload.imports.errors import ContentError, ImportProblem
+from docload.imports.fetching import fetch
 from docload.imports.jobs import replace_source
 from docload.imports.models import (
     OPEN_STATUSES,
@@ -33,7 +35,7 @@ from docload.imports.models import (
     RowResult,
     StagedFile,
 )
-from docload.imports.receiving import receive_all
+from docload.imports.receiving import receive_all, upload_file
 from docload.imports.scheduling import resume_job, roll_back_job, start_job
 from docload.imports.sources.manifest import (
     MAX_MANIFEST_BYTES,
@@ -41,6 +43,7 @@ from docload.imports.sources.manifest import (
     parse_manifest,
 )
 from docload.imports.sources.payloads import check_payload
+from docload.imports.url_content import policy_from_settings
 from docload.imports.writer import CONTENT_SKIPPED
 
 DIALECT = "jsonimport"
@@ -63,6 +66,35 @@ def create_from_uploads(manifest: Any, payloads: list[Any], user: str) -> Run:
         return _create(area, source, user)
     except ImportProblem:
         delete_area(DIALECT, area)
+        raise
+
+
+def create_from_url(manifest_url: str, user: str) -> Run:
+    """A run of the manifest at `manifest_url` and its payloads, fetched by the server from
+    `payload_base_uri` (default: where the manifest is), only from `DOCLOAD_FETCH_ALLOWLIST`;
+    content from the base directory (or URLs, as the manifest says)."""
+    policy = policy_from_settings()
+    try:
+        with fetch(manifest_url, policy) as stream:
+            manifest = parse_manifest(stream.read(MAX_MANIFEST_BYTES + 1))
+    except ContentError as exc:
+        raise ImportProblem("manifest-not-fetched", f"{manifest_url}: {exc}") from exc
+    base = manifest.payload_base_uri or manifest_url.rsplit("/", 1)[0] + "/"
+    area = create_area(DIALECT, user, [NewFile(MANIFEST), *map(NewFile, manifest.payloads)])
+    try:
+        for staged in area.files.order_by("pk"):
+            url = manifest_url if staged.name == MANIFEST else base + staged.name
+            try:
+                with fetch(url, policy) as stream:
+                    chunks = iter_chunks(cast(IO[bytes], stream))
+                    upload_file(DIALECT, area.uuid, staged.uuid, chunks, user)
+            except ContentError as exc:
+                raise ImportProblem("payload-not-fetched", f"{url}: {exc}") from exc
+        check_base_dir(settings.IMPORT_DOCUMENTEN_BASE_DIR)
+        source = {"kind": "base_dir", "path": str(settings.IMPORT_DOCUMENTEN_BASE_DIR)}
+        return _create(area.uuid, source, user)
+    except ImportProblem:
+        delete_area(DIALECT, area.uuid)
         raise
 
 

@@ -6,9 +6,23 @@ from rest_framework import serializers
 
 
 class CreateFromDefinitionSerializer(serializers.Serializer[Any]):
+    """One of the two: the files staged in an upload definition, or a manifest's URL."""
+
     upload_definition = serializers.UUIDField(
-        help_text="an upload definition holding manifest.json, its payloads and their content"
+        required=False,
+        help_text="an upload definition holding manifest.json, its payloads and their content",
     )
+    manifest_url = serializers.URLField(
+        required=False,
+        help_text="a manifest the server fetches, with its payloads (DOCLOAD_FETCH_ALLOWLIST)",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if len(attrs) != 1:
+            raise serializers.ValidationError(
+                "Give either upload_definition or manifest_url.", code="invalid"
+            )
+        return attrs
 
 
 class CreateFromUploadsSerializer(serializers.Serializer[Any]):

@@ -81,7 +81,8 @@ class RunsView(JsonImportView):
     )
     def post(self, request: Request) -> Response:
         """A run of a manifest and its payloads: uploaded here (content from the import base
-        directory), or staged in an upload definition (with their content). Each payload's
+        directory), staged in an upload definition (with their content), or fetched from a
+        `manifest_url` on the allowlist. Each payload's
         shape is checked now; nothing is imported until `start`."""
         user = str(request.user)
         if request.content_type.startswith("multipart/"):
@@ -91,7 +92,10 @@ class RunsView(JsonImportView):
         else:
             given = bodies.CreateFromDefinitionSerializer(data=request.data)
             given.is_valid(raise_exception=True)
-            run = runs.create_from_definition(given.validated_data["upload_definition"], user)
+            if "manifest_url" in given.validated_data:
+                run = runs.create_from_url(given.validated_data["manifest_url"], user)
+            else:
+                run = runs.create_from_definition(given.validated_data["upload_definition"], user)
         response = self.shown(run, status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(
             reverse("jsonimport-run", args=[run.uuid])
