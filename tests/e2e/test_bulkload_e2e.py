@@ -4,8 +4,6 @@ that outlives a restart of the server."""
 from __future__ import annotations
 
 import datetime
-import os
-import re
 import subprocess
 import time
 import uuid
@@ -16,19 +14,12 @@ import pytest
 
 from docload.imports.columns import REQUIRED_HEADERS
 from tests.e2e.deployment import Deployment
+from tests.e2e.readme import block, run_script
 from tests.factories import metadata_row, write_files
 from tests.workbooks import workbook_bytes
 
 pytestmark = pytest.mark.e2e
-README = Path(__file__).parents[2] / "README.md"
 TRANSACTIONS = "/api/tool/Transaction/"
-
-
-def walk_through() -> str:
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
-    picked = [block for block in blocks if "bulkload_spreadsheet" in block]
-    assert len(picked) == 1, "the README lost its bulk load walk-through"
-    return "set -euo pipefail\n" + picked[0]
 
 
 def workbook(deployment: Deployment, documents: int) -> bytes:
@@ -76,17 +67,8 @@ def wait_for_transaction(deployment: Deployment, transaction_id: str, timeout: f
 def test_the_readme_calls_load_three_sheets(deployment: Deployment, tmp_path: Path) -> None:
     deployment.serve()
     (tmp_path / "load.xlsx").write_bytes(workbook(deployment, 200))
-    script = walk_through().replace("http://localhost:8000", deployment.base_url)
-    script += '\necho "TRANSACTION $TRANSACTION_ID"\n'
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=tmp_path,
-        env={**os.environ, "TOKEN": deployment.token},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    script = block("bulkload_spreadsheet") + '\necho "TRANSACTION $TRANSACTION_ID"\n'
+    done = run_script(deployment, script, tmp_path, timeout=120)
     transaction_id = done.stdout.rsplit("TRANSACTION ", 1)[1].strip()
     assert wait_for_transaction(deployment, transaction_id, 120)["status"] == "Success"
     detail = deployment.json("GET", f"{TRANSACTIONS}{transaction_id}/?limit=1")

@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.deployment import Deployment
+from tests.e2e.readme import blocks, checkout_with_data, run_script
 
 pytestmark = pytest.mark.e2e
-README = Path(__file__).parents[2] / "README.md"
 
 
 def walk_throughs() -> str:
     """The registry, import and upload-definition blocks, in the README's order."""
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
-    picked = [
-        block
-        for block in blocks
-        if "IOT=$(" in block or "import/create" in block or "DEF_ID=" in block
-    ]
+    markers = ("IOT=$(", "import/create", "DEF_ID=")
+    picked = [block for block in blocks("") if any(marker in block for marker in markers)]
     assert len(picked) == 3, "the README lost one of its walk-throughs"
-    return "set -euo pipefail\n" + "\n".join(picked)
+    return "\n".join(picked)
 
 
 def test_the_walk_throughs_work_as_written(deployment: Deployment, tmp_path: Path) -> None:
     deployment.serve()
-    script = walk_throughs().replace("http://localhost:8000", deployment.base_url)
-    script += '\necho "IMPORTS $ID $META_JOB_EXECUTION_ID"\n'
-    work = tmp_path / "checkout"
-    work.mkdir()
-    (work / "var").symlink_to(deployment.data_dir)  # the README's paths are relative to it
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=work,
-        env={**os.environ, "TOKEN": deployment.token},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    script = walk_throughs() + '\necho "IMPORTS $ID $META_JOB_EXECUTION_ID"\n'
+    done = run_script(deployment, script, checkout_with_data(deployment, tmp_path))
     jobs = done.stdout.rsplit("IMPORTS ", 1)[1].split()
     # Both imports (the Import API's and the upload definition's) import their one row.
     deadline = time.monotonic() + 60

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.deployment import DOCLOAD, Deployment
+from tests.e2e.readme import block, run_script
 
 pytestmark = pytest.mark.e2e
 CHECKOUT = Path(__file__).parents[2]
-
-
-def tour() -> str:
-    blocks = re.findall(r"```sh\n(.*?)```", (CHECKOUT / "README.md").read_text(), re.S)
-    picked = [block for block in blocks if "examples/make_sample.py" in block]
-    assert len(picked) == 1, "the README lost its tour"
-    return "set -euo pipefail\n" + picked[0]
 
 
 def test_the_tour_works_as_written(deployment: Deployment, tmp_path: Path) -> None:
@@ -32,16 +24,7 @@ def test_the_tour_works_as_written(deployment: Deployment, tmp_path: Path) -> No
         CHECKOUT / "examples", work / "examples", ignore=shutil.ignore_patterns("sample*")
     )
     (work / "tests").symlink_to(CHECKOUT / "tests")
-    script = tour().replace("http://localhost:8000", deployment.base_url)
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=work,
-        env=deployment.env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    done = run_script(deployment, block("examples/make_sample.py"), work, timeout=600)
     assert "upload" in done.stderr and "import" in done.stderr  # push's two bars
     assert "Dry run: nothing was imported" in done.stderr
     report = (work / "examples" / "sample" / "metadata.csv.report.csv").read_text()

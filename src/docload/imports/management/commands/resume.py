@@ -1,10 +1,9 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from docload.imports.errors import ImportProblem
-from docload.imports.models import Job
+from docload.imports.management.job_commands import on_job
 from docload.imports.scheduling import resume_job
 
 
@@ -15,11 +14,5 @@ class Command(BaseCommand):
         parser.add_argument("uuid")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        job = Job.objects.filter(uuid=options["uuid"]).first()
-        if job is None:
-            raise CommandError(f"No import {options['uuid']}")
-        try:
-            resume_job(job)
-        except ImportProblem as exc:
-            raise CommandError(exc.message) from exc
+        job, _ = on_job(options["uuid"], resume_job)
         self.stdout.write(f"Import {job.uuid} queued to resume after row {job.processed + 1}.")

@@ -1,10 +1,9 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from docload.imports.errors import ImportProblem
-from docload.imports.models import Job
+from docload.imports.management.job_commands import on_job
 from docload.imports.scheduling import roll_back_job
 
 
@@ -15,13 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("uuid")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        job = Job.objects.filter(uuid=options["uuid"]).first()
-        if job is None:
-            raise CommandError(f"No import {options['uuid']}")
-        try:
-            asked = roll_back_job(job)
-        except ImportProblem as exc:
-            raise CommandError(exc.message) from exc
+        job, asked = on_job(options["uuid"], roll_back_job)
         if asked:
             self.stdout.write(f"Import {job.uuid} queued to roll back; a worker does it.")
         else:
