@@ -1,4 +1,5 @@
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ def tree(tmp_path: Path, how_opened: str) -> Path:
     (base / "relative-link-out").symlink_to("../outside.txt")
     (base / "sub" / "dir-link-out").symlink_to(tmp_path)
     os.mkfifo(base / "fifo")
+    os.link(tmp_path / "outside.txt", base / "hardlink-out")
     return base
 
 
@@ -53,6 +55,7 @@ def test_opens_a_file_under_the_base_dir(tree: Path) -> None:
         ("relative-link-out", "not relative to the import base directory"),
         ("sub/dir-link-out/outside.txt", "not relative to the import base directory"),
         ("fifo", "not a regular file"),  # and does not wait for a writer
+        ("hardlink-out", "other hard links"),
         ("sub/missing.pdf", "does not exist"),
         ("sub", "is a directory"),
         ("../\x00x", "NUL"),
@@ -74,3 +77,12 @@ def test_base_dir_checks(tmp_path: Path) -> None:
             check_base_dir(path)
         assert problem.value.code == code
     check_base_dir(tmp_path)
+
+
+def test_a_device_file_is_not_read(tree: Path) -> None:
+    try:
+        os.mknod(tree / "zero", 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # like /dev/zero
+    except PermissionError:
+        pytest.skip("no permission to make a device file here")
+    with pytest.raises(ContentError, match="not a regular file"):
+        BaseDirectoryResolver(tree).open("zero")

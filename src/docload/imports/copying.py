@@ -130,6 +130,14 @@ class SourceDirectories:
             if stat.S_ISDIR(info.st_mode):
                 raise ContentError(f"{reference!r} is a directory, not a file.")
             raise ContentError(f"{reference!r} is not a regular file.")
+        if info.st_nlink > 1:
+            # A hard link is the same file as one elsewhere, maybe outside the directory: a
+            # path check cannot tell, so none is read.
+            os.close(descriptor)
+            raise ContentError(
+                f"{reference!r} has other hard links (it may be a file from outside the import "
+                "directory); copy it in instead."
+            )
         return descriptor, info.st_size
 
     def _directory(self, directory: str) -> int:
