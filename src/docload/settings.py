@@ -200,6 +200,9 @@ JWT_MAX_AGE_SECONDS = _env_int("DOCLOAD_JWT_MAX_AGE_SECONDS", 12 * 3600)
 # Request bodies. Streamed bodies (CSV, staged files) may be large; JSON bodies are parsed in
 # memory, so they have their own, smaller limit.
 DOCLOAD_MAX_UPLOAD_BYTES = _env_int("DOCLOAD_MAX_UPLOAD_BYTES", 8 * 1024**3)
+# A client that sends nothing of its body for this long loses the request (a slow or stalled
+# upload must not hold one of the server's threads for ever).
+DOCLOAD_UPLOAD_IDLE_SECONDS = _env_int("DOCLOAD_UPLOAD_IDLE_SECONDS", 60)
 # 100 MiB of JSON holds about 75 MB of base64 content; larger files go through the imports.
 DOCLOAD_MAX_JSON_BYTES = _env_int("DOCLOAD_MAX_JSON_BYTES", 100 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCLOAD_MAX_JSON_BYTES

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse, UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -32,6 +32,15 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body exceeds the maximum allowed size."
     default_code = "request_too_large"
+
+
+class UploadInterrupted(exceptions.APIException):
+    """The request body stopped arriving (the client went away, or sent nothing for
+    `DOCLOAD_UPLOAD_IDLE_SECONDS`)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The upload was interrupted before the whole body arrived."
+    default_code = "upload-interrupted"
 
 
 class Conflict(exceptions.APIException):
@@ -96,13 +105,16 @@ def flatten_detail(detail: Any, prefix: str = "") -> Iterator[dict[str, str]]:
 
 
 def as_api_exception(exc: Exception) -> exceptions.APIException | None:
-    """The DRF exception for Django's own 404/403/too-large errors; None for anything else."""
+    """The DRF exception for Django's own 404/403/too-large/unreadable-body errors; None for
+    anything else."""
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
+    if isinstance(exc, UnreadablePostError):  # a multipart body that stopped arriving
+        return UploadInterrupted()
     return exc if isinstance(exc, exceptions.APIException) else None
 
 

@@ -1,5 +1,5 @@
 """Refuse bodies that cannot be read safely (too large, or without a length) before anything
-reads them."""
+reads them, and give up on a body that stops arriving."""
 
 from collections.abc import Callable
 
@@ -49,7 +49,17 @@ class RequestSizeLimitMiddleware:
             # The body is never read, so the connection cannot be reused.
             response["Connection"] = "close"
             return response
-        return self.get_response(request)
+        client = request.META.get("gunicorn.socket")
+        if client is None or not length:
+            return self.get_response(request)
+        # Reading the body waits at most this long for each piece of it: a stalled client gets
+        # "interrupted" (BodyInterrupted) and its thread serves others again.
+        before = client.gettimeout()
+        client.settimeout(settings.DOCLOAD_UPLOAD_IDLE_SECONDS)
+        try:
+            return self.get_response(request)
+        finally:
+            client.settimeout(before)
 
 
 class ApiVersionMiddleware:
