@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import csv
 import functools
 import logging
@@ -110,6 +111,11 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
         return
     except DatabaseError as exc:
         _fail(job, f"Database error: {exc}", writer)
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            logger.exception("Import %s stopped", job.uuid)
+        _fail(job, f"An I/O error stopped the import: {exc}. Resume it once fixed.", writer)
         return
     except Exception as exc:
         logger.exception("Import %s stopped", job.uuid)
