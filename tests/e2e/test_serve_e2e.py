@@ -148,6 +148,24 @@ def test_sigterm_stops_everything_and_the_next_serve_finishes_the_import(
     assert_every_row_once(deployment, urls, uuids)
 
 
+def test_sigkill_of_server_and_worker_together_then_serve_again_finishes_every_row_once(
+    deployment: Deployment,
+) -> None:
+    deployment.env["IMPORT_DOCUMENTEN_BATCH_SIZE"] = str(BATCH)
+    serve = deployment.serve()
+    urls, uuids = import_rows(deployment, ROWS)
+    wait_until(lambda: processed(deployment, urls) >= 300, 60, "importing")
+    family = [psutil.Process(serve.pid), *psutil.Process(serve.pid).children(recursive=True)]
+    for process in family:  # everything at once, as a power cut would
+        process.send_signal(signal.SIGKILL)
+    psutil.wait_procs(family, timeout=10)
+
+    deployment.serve()  # `make run` again: its worker takes the job once the dead lease runs out
+    assert_every_row_once(deployment, urls, uuids)
+    content = deployment.data_dir / "content" / "documenten"
+    assert len([p for p in content.rglob("*") if p.is_file()]) == ROWS  # no half batch left
+
+
 def test_a_killed_http_server_is_restarted(deployment: Deployment) -> None:
     serve = deployment.serve()
     (server,) = [p for p in psutil.Process(serve.pid).children() if "gunicorn" in p.cmdline()]
