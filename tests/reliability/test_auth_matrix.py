@@ -105,6 +105,12 @@ def signed(applicatie: Applicatie, **claims: Any) -> str:
     return jwt.encode({**_claims(applicatie.client_id), **claims}, applicatie.secret, "HS256")
 
 
+def signed_without(applicatie: Applicatie, claim: str) -> str:
+    claims = _claims(applicatie.client_id)
+    del claims[claim]
+    return jwt.encode(claims, applicatie.secret, "HS256")
+
+
 def unsigned(applicatie: Applicatie) -> str:
     return jwt.encode(_claims(applicatie.client_id), None, algorithm="none")
 
@@ -132,6 +138,7 @@ def apps(db: None) -> dict[str, Applicatie]:
             scopes=[s for s in every_scope if not s.startswith("catalogi")],
         ),
         "every-scope": Applicatie.objects.create(client_id="matrix-scopes", scopes=every_scope),
+        "no-scope": Applicatie.objects.create(client_id="matrix-none"),
     }
 
 
@@ -147,6 +154,9 @@ UNAUTHENTICATED: dict[str, TokenOf] = {
     "alg-none": lambda apps, e: f"Bearer {unsigned(apps['good'])}",
     "expired": lambda apps, e: f"Bearer {signed(apps['good'], iat=int(too_old()))}",
     "future-iat": lambda apps, e: f"Bearer {signed(apps['good'], iat=int(too_new()))}",
+    "exp-passed": lambda apps, e: f"Bearer {signed(apps['good'], exp=int(time.time()) - 3600)}",
+    "no-iat": lambda apps, e: f"Bearer {signed_without(apps['good'], 'iat')}",
+    "no-client-id": lambda apps, e: f"Bearer {signed_without(apps['good'], 'client_id')}",
     "unknown-client": lambda apps, e: "Bearer " + jwt.encode(_claims("nobody"), "x" * 40, "HS256"),
 }
 
@@ -160,6 +170,9 @@ def _unauthorized_app(apps: dict[str, Applicatie], endpoint: Endpoint) -> str:
 
 CASES = [(name, 401, token_of) for name, token_of in UNAUTHENTICATED.items()]
 CASES.append(("not-authorized", 403, _unauthorized_app))
+CASES.append(("no-scope", 403, lambda apps, e: f"Bearer {make_token(apps['no-scope'])}"))
+# The error code each shape carries, whatever the dialect.
+CODES = {401: {"not_authenticated", "authentication_failed"}, 403: {"permission_denied"}}
 
 
 def request(endpoint: Endpoint, authorization: str | None) -> Any:
@@ -175,14 +188,18 @@ def assert_shape(endpoint: Endpoint, response: Any, status: int) -> None:
         assert response["Content-Type"].startswith("application/problem+json")
         assert {"type", "code", "title", "status", "detail", "instance"} <= body.keys(), body
         assert body["status"] == status
+        code = body["code"]
     elif endpoint.shape == FOLIO:
         assert response["Content-Type"].startswith("application/json")
         assert body["total_records"] == len(body["errors"]) >= 1, body
         assert {"message", "type", "code", "parameters"} <= body["errors"][0].keys(), body
+        code = body["errors"][0]["code"]
     else:
         assert response["Content-Type"].startswith("application/json")
         assert body["success"] is False, body
         assert set(body) == {"success", "code", "message"}, body
+        code = body["code"]
+    assert code in CODES[status], body
 
 
 @pytest.mark.parametrize("case, status, token_of", CASES, ids=[case[0] for case in CASES])
