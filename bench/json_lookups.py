@@ -10,10 +10,10 @@ payload, `docload import`), and two document payloads of the same N records, the
 over them round-robin: one naming each record's type by URL (`informatieobjecttype`), one by
 `"lookup:informatieobjecttype": {"reference": …}`. Then, `--runs` times, interleaved (each run
 starting with the next of them), it imports the plain payload, the lookup payload and (unless
-`--no-csv`) the CSV, each in a fresh copy of
-the template with a real `docload worker` (`bench/xlsx_import.py`'s `import_run`). Documents/s
-come from the job's own `started_on`/`finished_on`. The last line printed is one JSON object
-(see `_bench`); `ratio` is lookup/plain, the issue asks ≥ 0.8333 (lookups add ≤ 20%).
+`--no-csv`) the CSV, each in a fresh copy of the template with a real `docload worker`
+(`bench/xlsx_import.py`'s `import_run`). Documents/s come from the job's own
+`started_on`/`finished_on`. The last line printed is one JSON object (see `_bench`); `ratio` is
+lookup/plain, the issue asks ≥ 0.8333 (lookups add ≤ 20%).
 """
 
 from __future__ import annotations
