@@ -47,6 +47,10 @@ _KINDS: dict[str, tuple[str, tuple[tuple[str, ...], ...], type[Model], str]] = {
 }
 
 
+# Each lookup's allowed field sets, sorted, to compare a lookup's keys with.
+_ALLOWED = {key: {tuple(sorted(fields)) for fields in kind[1]} for key, kind in _KINDS.items()}
+
+
 class LookupFailed(Exception):
     """A lookup of the batch found no record, more than one, or was not a valid lookup."""
 
@@ -80,6 +84,7 @@ def resolve_lookups(
         extra = (also or {}).get((key, fields), {})
         for value in asked_values & set(extra):
             found[key, fields].setdefault(value, []).extend(extra[value])
+    urls: dict[tuple[str, uuid.UUID], str] = {}  # built once per record found, not per row
     resolved = []
     for row in rows:
         values = dict(row.values)
@@ -101,7 +106,9 @@ def resolve_lookups(
                 )
             field, _, _, url_name = _KINDS[key]
             del values[key]
-            values[field] = registry_url(reverse(url_name, kwargs={"uuid": matches[0]}))
+            if (key, matches[0]) not in urls:
+                urls[key, matches[0]] = registry_url(reverse(url_name, kwargs={"uuid": matches[0]}))
+            values[field] = urls[key, matches[0]]
         resolved.append(row._replace(values=values))
     return resolved
 
@@ -122,7 +129,7 @@ def _lookups(values: dict[str, Any]) -> Iterable[tuple[str, dict[str, str]]]:
         allowed = _KINDS[key][1]
         if (
             not isinstance(asked, dict)
-            or tuple(sorted(asked)) not in {tuple(sorted(fields)) for fields in allowed}
+            or tuple(sorted(asked)) not in _ALLOWED[key]
             or not all(isinstance(value, str | int) for value in asked.values())
         ):
             choices = " or ".join("+".join(fields) for fields in allowed)
