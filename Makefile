@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test check openapi bench install clean
+.PHONY: run test test-scale check openapi bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ run: $(STAMP)
 	$(BIN)/docload serve --port $(PORT)
 
 check: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
 	$(BIN)/docload makemigrations --check --dry-run
 	$(BIN)/docload openapi --check
@@ -33,6 +33,11 @@ openapi: $(STAMP)
 
 test: $(STAMP) check
 	$(BIN)/pytest -q
+
+# The suite on PostgreSQL + S3 (moto_server), both started and stopped by the script;
+# PostgreSQL is installed with apt when missing. TESTS=... picks pytest arguments.
+test-scale: $(STAMP)
+	$(BIN)/python scripts/test_scale.py $(TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_throughput.py

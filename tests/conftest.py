@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +13,23 @@ from docload.auth.models import Applicatie
 from docload.auth.tokens import make_token
 from docload.catalog.models import InformatieObjectType
 
+S3_BACKEND = "storages.backends.s3.S3Storage"
+
 
 @pytest.fixture(autouse=True)
 def data_dir(settings: Any, tmp_path: Path) -> Path:
-    """Every test stores content and import files in its own directory."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
+    """Every test stores content and import files in its own directory (its own key prefix on
+    S3, under `make test-scale`)."""
+    default = settings.STORAGES["default"]
+    if default["BACKEND"] == S3_BACKEND:
+        location = f"tests/{uuid.uuid4().hex}"
+        default = {**default, "OPTIONS": {**default["OPTIONS"], "location": location}}
+    else:
+        default = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "content"), "allow_overwrite": True},
-        },
-    }
+        }
+    settings.STORAGES = {**settings.STORAGES, "default": default}
     base_dir = tmp_path / "import-data"
     base_dir.mkdir()
     settings.IMPORT_DOCUMENTEN_BASE_DIR = base_dir

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,29 @@ class Deployment:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOCLOAD_DATA_DIR": str(data_dir), **env}
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.database_url = self._own_database(self.env.get("DATABASE_URL", ""))
+        if self.database_url:
+            self.env["DATABASE_URL"] = self.database_url
+        if self.env.get("DOCLOAD_STORAGE") == "s3":  # its own key prefix in the bucket
+            self.env["AWS_LOCATION"] = f"e2e/{uuid.uuid4().hex}"
         self.processes: list[subprocess.Popen[bytes]] = []
         self.logs: dict[int, Path] = {}  # pid: where its output goes
         self.docload("migrate", "--no-input")
         self.docload("devsetup")
         self.token = self.docload("token", "--client-id", "docload-dev").strip()
         self.import_dir = data_dir / "import-data"
+
+    @staticmethod
+    def _own_database(url: str) -> str:
+        """On PostgreSQL (make test-scale), a fresh database of its own on the same server."""
+        if not url:
+            return ""
+        import psycopg
+
+        server, name = url.rsplit("/", 1)[0], f"e2e_{uuid.uuid4().hex}"
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return f"{server}/{name}"
 
     def docload(self, *args: str) -> str:
         done = subprocess.run(
@@ -145,6 +163,12 @@ class Deployment:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.database_url:
+            import psycopg
+
+            server, name = self.database_url.rsplit("/", 1)
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+                connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def tree_rss_bytes(pid: int) -> int:

@@ -91,14 +91,30 @@ class _CountingReader:
         for chunk in self._chunks:
             yield self._count(chunk)
 
-    def read(self, size: int = -1) -> bytes:
-        if not self._pending:
-            self._pending = next(self._chunks, b"")
-        if size is None or size < 0 or size >= len(self._pending):
-            data, self._pending = self._pending, b""
+    def read(self, size: int | None = -1) -> bytes:
+        # Full reads up to `size`: s3transfer takes a short read for the end of the stream.
+        whole = size is None or size < 0
+        parts, have = [self._pending], len(self._pending)
+        while whole or have < size:  # type: ignore[operator]
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        if whole:
+            data, self._pending = data, b""
         else:
-            data, self._pending = self._pending[:size], self._pending[size:]
+            data, self._pending = data[:size], data[size:]
         return self._count(data)
+
+    def seekable(self) -> bool:
+        return False  # a stream: S3's upload must not rewind it
+
+    closed = False  # what storages' file wrappers ask before reading
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def iter_chunks(stream: IO[bytes], chunk_size: int = CHUNK_SIZE) -> Iterable[bytes]:
