@@ -133,6 +133,10 @@ if _STORAGE_BACKEND == "s3":
     }
     if not _s3_options["bucket_name"]:
         raise ImproperlyConfigured("DOCLOAD_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    from boto3.s3.transfer import TransferConfig
+
+    # A streamed upload holds at most max_concurrency parts of 8 MiB in memory.
+    _s3_options["transfer_config"] = TransferConfig(max_concurrency=2)
     _content_storage: dict = {
         "BACKEND": "storages.backends.s3.S3Storage",
         # A file read through the storage spills to disk past 8 MiB, not whole into memory.

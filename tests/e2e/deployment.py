@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -62,6 +63,44 @@ class Deployment:
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {name}")
         return f"{server}/{name}"
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        """The rows of `query` on this deployment's database (SQLite, or PostgreSQL)."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as connection:
+                return connection.execute(query).fetchall()  # type: ignore[arg-type]
+        with contextlib.closing(sqlite3.connect(self.data_dir / "docload.sqlite3")) as database:
+            return database.execute(query).fetchall()
+
+    def stored_sizes(self, prefix: str) -> dict[str, int]:
+        """The size of every content file under `prefix`, by key: local files, or S3 objects."""
+        if self.env.get("DOCLOAD_STORAGE") != "s3":
+            root = self.data_dir / "content"
+            return {
+                str(path.relative_to(root)): path.stat().st_size
+                for path in (root / prefix).rglob("*")
+                if path.is_file()
+            }
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.env["AWS_S3_ENDPOINT_URL"],
+            region_name=self.env.get("AWS_S3_REGION_NAME"),
+            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY"),
+        )
+        location = self.env["AWS_LOCATION"]
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.env["AWS_STORAGE_BUCKET_NAME"], Prefix=f"{location}/{prefix}".rstrip("/")
+        )
+        return {
+            item["Key"].removeprefix(f"{location}/"): item["Size"]
+            for page in pages
+            for item in page.get("Contents", [])
+        }
 
     def docload(self, *args: str) -> str:
         done = subprocess.run(

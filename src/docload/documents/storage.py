@@ -243,6 +243,13 @@ def copy_content(key: str, stream: IO[bytes], algorithms: Collection[str] = ()) 
     """
     local = local_destination()
     source = _descriptor(stream)
+    if local is None and source is not None and not algorithms:
+        # A local file to a remote storage: S3 uploads it in parts read from the file.
+        size = os.fstat(source[0]).st_size - source[1]
+        saved = content_storage().save(key, File(stream, name=key))
+        if saved != key:  # pragma: no cover - storages are configured to overwrite
+            raise RuntimeError(f"storage stored {key!r} as {saved!r}")
+        return StoredContent(key=key, size=size)
     if local is None or source is None:
         return store_content(key, iter_chunks(stream), algorithms)
     with created(local, content_storage().path(key)) as target:
