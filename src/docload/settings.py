@@ -135,8 +135,10 @@ if _STORAGE_BACKEND == "s3":
         raise ImproperlyConfigured("DOCLOAD_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
     from boto3.s3.transfer import TransferConfig
 
-    # A streamed upload holds at most max_concurrency parts of 8 MiB in memory.
-    _s3_options["transfer_config"] = TransferConfig(max_concurrency=2)
+    # An upload holds about max_concurrency parts of multipart_chunksize in memory.
+    _s3_options["transfer_config"] = TransferConfig(
+        multipart_threshold=8 * 1024**2, multipart_chunksize=5 * 1024**2, max_concurrency=1
+    )
     _content_storage: dict = {
         "BACKEND": "storages.backends.s3.S3Storage",
         # A file read through the storage spills to disk past 8 MiB, not whole into memory.
