@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test check openapi bench install clean browser
+.PHONY: run test test-scale check openapi bench install clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ run: $(STAMP)
 	$(BIN)/docload serve --port $(PORT)
 
 check: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples scripts
+	$(BIN)/ruff format --check src tests bench examples scripts
 	$(BIN)/mypy src
 	$(BIN)/docload makemigrations --check --dry-run
 	$(BIN)/docload openapi --check
@@ -41,6 +41,11 @@ browser:
 	elif command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "no apt-get: the browser test (tests/e2e/test_imports_page_e2e.py) will skip"; fi
+
+# The suite on PostgreSQL + S3 (moto_server), both started and stopped by the script;
+# PostgreSQL is installed with apt when missing. TESTS=... picks pytest arguments.
+test-scale: $(STAMP) browser
+	$(BIN)/python scripts/test_scale.py $(TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_throughput.py

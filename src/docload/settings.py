@@ -122,9 +122,29 @@ if _STORAGE_BACKEND == "s3":
         raise ImproperlyConfigured(
             "DOCLOAD_STORAGE=s3 needs django-storages: pip install 'docload[s3]'"
         )
+    # The usual django-storages names, from the environment: AWS_STORAGE_BUCKET_NAME (required),
+    # AWS_S3_ENDPOINT_URL (an S3-compatible server), AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID,
+    # AWS_SECRET_ACCESS_KEY (else boto3's own credential chain), AWS_LOCATION (a key prefix).
+    _s3_options = {
+        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "location": os.environ.get("AWS_LOCATION", ""),
+    }
+    if not _s3_options["bucket_name"]:
+        raise ImproperlyConfigured("DOCLOAD_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    from boto3.s3.transfer import TransferConfig
+
+    # An upload holds about max_concurrency parts of multipart_chunksize in memory.
+    _s3_options["transfer_config"] = TransferConfig(
+        multipart_threshold=8 * 1024**2, multipart_chunksize=5 * 1024**2, max_concurrency=1
+    )
     _content_storage: dict = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"file_overwrite": True},
+        # A file read through the storage spills to disk past 8 MiB, not whole into memory.
+        "OPTIONS": {"file_overwrite": True, "max_memory_size": 8 * 1024**2, **_s3_options},
     }
 elif _STORAGE_BACKEND == "local":
     _content_storage = {

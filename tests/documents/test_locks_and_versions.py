@@ -14,6 +14,7 @@ from docload.documents.storage import content_storage
 from tests.conftest import client_for
 from tests.documents.test_api import create, lock
 from tests.factories import document_body
+from tests.storage import stored_bytes, stored_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +30,9 @@ def refusal(response: Any) -> tuple[int, str, str]:
     return response.status_code, param["name"], param["code"]
 
 
-def stored_files(data_dir: Path) -> list[Path]:
-    return sorted(p for p in (data_dir / "content").rglob("*") if p.is_file())
+def stored_files(data_dir: Path) -> list[str]:
+    """The keys in the content storage (the test's own `data_dir`/content, or prefix on S3)."""
+    return stored_keys()
 
 
 def download(api: APIClient, url: str) -> bytes:
@@ -291,7 +293,7 @@ def test_delete_removes_the_content_of_every_version(
         body = document_body(document_type_url, content=content, lock=token)
         assert api.put(created["url"], body, format="json").status_code == 200
     assert api.get(created["url"]).json()["versie"] == 4
-    assert sorted(p.read_bytes() for p in stored_files(data_dir)) == [
+    assert sorted(stored_bytes(key) for key in stored_files(data_dir)) == [
         b"one",
         b"other",
         b"three",
@@ -301,7 +303,7 @@ def test_delete_removes_the_content_of_every_version(
     assert api.post(f"{created['url']}/unlock", {"lock": token}, format="json").status_code == 204
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(created["url"]).status_code == 204
-    assert [p.read_bytes() for p in stored_files(data_dir)] == [b"other"]
+    assert [stored_bytes(key) for key in stored_files(data_dir)] == [b"other"]
     assert not EnkelvoudigInformatieObjectVersie.objects.exists()
     assert api.get(other["url"]).status_code == 200
     key = EnkelvoudigInformatieObject.objects.get().content_key

@@ -11,11 +11,13 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,12 +40,67 @@ class Deployment:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOCLOAD_DATA_DIR": str(data_dir), **env}
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.database_url = self._own_database(self.env.get("DATABASE_URL", ""))
+        if self.database_url:
+            self.env["DATABASE_URL"] = self.database_url
+        if self.env.get("DOCLOAD_STORAGE") == "s3":  # its own key prefix in the bucket
+            self.env["AWS_LOCATION"] = f"e2e/{uuid.uuid4().hex}"
         self.processes: list[subprocess.Popen[bytes]] = []
         self.logs: dict[int, Path] = {}  # pid: where its output goes
         self.docload("migrate", "--no-input")
         self.docload("devsetup")
         self.token = self.docload("token", "--client-id", "docload-dev").strip()
         self.import_dir = data_dir / "import-data"
+
+    @staticmethod
+    def _own_database(url: str) -> str:
+        """On PostgreSQL (make test-scale), a fresh database of its own on the same server."""
+        if not url:
+            return ""
+        import psycopg
+
+        server, name = url.rsplit("/", 1)[0], f"e2e_{uuid.uuid4().hex}"
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return f"{server}/{name}"
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        """The rows of `query` on this deployment's database (SQLite, or PostgreSQL)."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as connection:
+                return connection.execute(query).fetchall()  # type: ignore[arg-type]
+        with contextlib.closing(sqlite3.connect(self.data_dir / "docload.sqlite3")) as database:
+            return database.execute(query).fetchall()
+
+    def stored_sizes(self, prefix: str) -> dict[str, int]:
+        """The size of every content file under `prefix`, by key: local files, or S3 objects."""
+        if self.env.get("DOCLOAD_STORAGE") != "s3":
+            root = self.data_dir / "content"
+            return {
+                str(path.relative_to(root)): path.stat().st_size
+                for path in (root / prefix).rglob("*")
+                if path.is_file()
+            }
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.env["AWS_S3_ENDPOINT_URL"],
+            region_name=self.env.get("AWS_S3_REGION_NAME"),
+            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY"),
+        )
+        location = self.env["AWS_LOCATION"]
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.env["AWS_STORAGE_BUCKET_NAME"], Prefix=f"{location}/{prefix}".rstrip("/")
+        )
+        return {
+            item["Key"].removeprefix(f"{location}/"): item["Size"]
+            for page in pages
+            for item in page.get("Contents", [])
+        }
 
     def docload(self, *args: str) -> str:
         done = subprocess.run(
@@ -145,6 +202,12 @@ class Deployment:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.database_url:
+            import psycopg
+
+            server, name = self.database_url.rsplit("/", 1)
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+                connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def tree_rss_bytes(pid: int) -> int:

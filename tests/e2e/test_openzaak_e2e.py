@@ -3,7 +3,6 @@
 import csv
 import io
 import signal
-import sqlite3
 import time
 import uuid
 
@@ -81,7 +80,8 @@ def test_a_killed_worker_is_replaced_and_every_row_imports_once(deployment: Depl
         assert time.monotonic() < deadline and first.poll() is None
         time.sleep(0.05)
     helpers = psutil.Process(first.pid).children(recursive=True)
-    assert helpers, "the worker copies content in processes of its own"
+    if deployment.env.get("DOCLOAD_STORAGE") != "s3":  # S3 content is copied in threads
+        assert helpers, "the worker copies content in processes of its own"
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = deployment.json("GET", urls["statusUrl"])
@@ -101,16 +101,13 @@ def test_a_killed_worker_is_replaced_and_every_row_imports_once(deployment: Depl
     report = report_rows(deployment, urls["reportUrl"])
     assert [row["uuid"] for row in report] == uuids
     assert {row["resultaat"] for row in report} == {"Geïmporteerd"}
-    database = sqlite3.connect(deployment.data_dir / "docload.sqlite3")
-    stored = [
-        row[0] for row in database.execute("SELECT uuid FROM documents_enkelvoudiginformatieobject")
-    ]
-    assert sorted(uuid.UUID(value) for value in stored) == sorted(
+    query = "SELECT uuid FROM documents_enkelvoudiginformatieobject"
+    stored = [row[0] for row in deployment.sql(query)]
+    assert sorted(uuid.UUID(str(value)) for value in stored) == sorted(
         uuid.UUID(value) for value in uuids
     )
-    (results,) = database.execute(
+    (results,) = deployment.sql(
         "SELECT COUNT(*), COUNT(DISTINCT row_number) FROM imports_rowresult"
     )
     assert results == (ROWS, ROWS)
-    files = [p for p in (deployment.data_dir / "content" / "documenten").rglob("*") if p.is_file()]
-    assert len(files) == ROWS
+    assert len(deployment.stored_sizes("documenten")) == ROWS

@@ -3,7 +3,6 @@ up, and SIGTERM stops everything with the running import handed back for the nex
 
 import datetime
 import signal
-import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -63,16 +62,13 @@ def assert_every_row_once(deployment: Deployment, urls: dict[str, str], uuids: l
     report = report_rows(deployment, urls["reportUrl"])
     assert [row["uuid"] for row in report] == uuids
     assert {row["resultaat"] for row in report} == {"Geïmporteerd"}
-    with sqlite3.connect(deployment.data_dir / "docload.sqlite3") as database:
-        stored = [
-            uuid.UUID(value)
-            for (value,) in database.execute(
-                "SELECT uuid FROM documents_enkelvoudiginformatieobject"
-            )
-        ]
-        (results,) = database.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT row_number) FROM imports_rowresult"
-        )
+    stored = [
+        uuid.UUID(str(value))
+        for (value,) in deployment.sql("SELECT uuid FROM documents_enkelvoudiginformatieobject")
+    ]
+    (results,) = deployment.sql(
+        "SELECT COUNT(*), COUNT(DISTINCT row_number) FROM imports_rowresult"
+    )
     assert sorted(stored) == sorted(uuid.UUID(value) for value in uuids)
     assert results == (rows, rows)
 
@@ -130,15 +126,16 @@ def test_sigterm_stops_everything_and_the_next_serve_finishes_the_import(
     _, alive = psutil.wait_procs(children, timeout=5)
     assert alive == []
 
-    with sqlite3.connect(deployment.data_dir / "docload.sqlite3") as database:
-        status, done, owner, expires = database.execute(
-            "SELECT status, processed, lease_owner, lease_expires FROM imports_job"
-        ).fetchone()
+    ((status, done, owner, expires),) = deployment.sql(
+        "SELECT status, processed, lease_owner, lease_expires FROM imports_job"
+    )
     # Stopped after a committed batch, handed back: the next worker takes it at once.
     assert status == "active"
     assert 0 < done < ROWS and done % BATCH == 0
     assert owner == ""
-    released_at = datetime.datetime.fromisoformat(expires).replace(tzinfo=datetime.UTC)
+    if isinstance(expires, str):  # SQLite keeps text; PostgreSQL gives an aware datetime
+        expires = datetime.datetime.fromisoformat(expires).replace(tzinfo=datetime.UTC)
+    released_at = expires
     assert released_at <= datetime.datetime.now(datetime.UTC)
 
     started = time.monotonic()

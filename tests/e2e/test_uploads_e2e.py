@@ -76,7 +76,7 @@ def test_upload_definition_walk_through(deployment: Deployment) -> None:
 
     status, _ = deployment.request("DELETE", f"{BASE}/{definition['id']}")
     assert status == 204
-    assert not [p for p in (deployment.data_dir / "content" / "staging").rglob("*") if p.is_file()]
+    assert not deployment.stored_sizes("staging")
 
 
 def test_a_definition_with_one_archive(deployment: Deployment) -> None:

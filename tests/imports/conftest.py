@@ -43,6 +43,9 @@ def outcomes(job: Job) -> dict[int, tuple[bool, str]]:
     return {r.row_number: (r.imported, r.comment) for r in RowResult.objects.filter(job=job)}
 
 
+LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
+
+
 class ThroughStorageApi(FileSystemStorage):
     """Files on disk that docload does not write itself: content goes through Django's storage
     API, in copy threads, as it does for S3."""
@@ -54,8 +57,13 @@ def both_copiers(request: pytest.FixtureRequest, settings: Any, base_dir: Path) 
 
     A module uses it for all its tests with `pytest.mark.usefixtures("both_copiers")`.
     """
-    if request.param is ThreadCopier:
-        default = settings.STORAGES["default"]
+    default = settings.STORAGES["default"]
+    if request.param is ProcessCopier and default["BACKEND"] != LOCAL_BACKEND:
+        # Copy processes need local storage: under `make test-scale`, local files for this one.
+        location = str(base_dir.parent / "content")
+        default = {"BACKEND": LOCAL_BACKEND, "OPTIONS": {"location": location}}
+        settings.STORAGES = {**settings.STORAGES, "default": default}
+    elif request.param is ThreadCopier and default["BACKEND"] == LOCAL_BACKEND:
         settings.STORAGES = {
             **settings.STORAGES,
             "default": {**default, "BACKEND": f"{__name__}.ThroughStorageApi"},

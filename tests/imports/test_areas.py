@@ -27,6 +27,7 @@ from docload.imports.models import (
     StagingArea,
 )
 from docload.imports.staging import area_prefix, receive_file
+from tests.storage import stored_keys
 
 NOW = timezone.now()
 
@@ -131,8 +132,8 @@ def test_retention_removes_abandoned_and_finished_areas_with_their_bytes(
     kept = {"fresh", "abandoned-running", "finished-lately"}
     remaining = set(StagingArea.objects.values_list("uuid", flat=True))
     assert remaining == {areas[name].uuid for name in kept}
-    staging = data_dir / "content" / "staging"
-    assert {path.name for path in staging.iterdir()} == {str(uuid) for uuid in remaining}
+    areas_stored = {key.split("/")[1] for key in stored_keys("staging")}
+    assert areas_stored == {str(uuid) for uuid in remaining}
     assert set(StagedFile.objects.values_list("area", flat=True)) == remaining
     assert StagedFile.objects.count() == len(kept)
     # The job retention ran too, after the areas went.

@@ -15,16 +15,14 @@ from docload.imports.scheduling import requeue_stalled_jobs, resume_job
 from tests.conftest import run_worker
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import run, start_import
+from tests.storage import stored_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DOCUMENT_INSERT = 'INSERT INTO "documents_enkelvoudiginformatieobject"'
 
 
 def stored_files(data_dir: Path) -> set[str]:
-    root = data_dir / "content" / "documenten"
-    return {
-        str(path.relative_to(data_dir / "content")) for path in root.rglob("*") if path.is_file()
-    }
+    return set(stored_keys("documenten"))
 
 
 class AtDocumentInsert:
@@ -99,6 +97,7 @@ def copy_processes() -> list[psutil.Process]:
     ]
 
 
+@pytest.mark.usefixtures("local_content")  # copy processes serve local storage only
 def test_dead_copy_processes_lose_nothing_and_are_replaced(
     base_dir: Path, data_dir: Path, document_type_url: str
 ) -> None:
@@ -216,6 +215,7 @@ def test_an_unreadable_line_fails_its_row_and_the_job_finishes(document_type_url
     assert RowResult.objects.get(job=job).comment == "line 2: not UTF-8: byte 0xFF."
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own pragmas")
 def test_sqlite_checkpoints_less_often_while_a_job_writes(
     base_dir: Path, document_type_url: str
 ) -> None:

@@ -29,6 +29,7 @@ from docload.imports.errors import ContentError
 from docload.imports.models import FileStatus, StagedFile, StagingArea
 from docload.imports.receiving import upload_file
 from docload.imports.staging import area_prefix, free_staging_bytes, receive_file, staging_path
+from tests.storage import stored_keys
 
 pytestmark = pytest.mark.django_db
 AREA = uuid.UUID("0f4a8b6e-2d3c-4e5f-8a9b-1c2d3e4f5a6b")
@@ -71,8 +72,7 @@ def stored(key: str) -> bytes:
 
 
 def staged_names(data_dir: Path) -> list[str]:
-    root = data_dir / "content" / "staging"
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    return [key.removeprefix("staging/") for key in stored_keys("staging")]
 
 
 def announce(name: str, area: uuid.UUID = AREA) -> StagedFile:
@@ -194,7 +194,7 @@ def test_deleting_an_area_removes_its_rows_bytes_and_unfinished_uploads(
 
     assert list(StagedFile.objects.values_list("area", flat=True)) == [OTHER_AREA]
     assert staged_names(data_dir) == [staging_path(other.key)]
-    assert os.listdir(data_dir / "content" / "staging") == [str(OTHER_AREA)]
+    assert storages["default"].listdir("staging")[0] == [str(OTHER_AREA)]
 
 
 @pytest.mark.usefixtures("remote_storage")
@@ -207,6 +207,7 @@ def test_deleting_an_area_without_a_local_disk(on_commit: Callable[[], Any]) -> 
     assert (storage.exists(gone.key), storage.exists(other.key)) == (False, True)
 
 
+@pytest.mark.usefixtures("local_content")  # a remote storage has no disk to report
 def test_free_staging_bytes_reports_the_disk(data_dir: Path) -> None:
     free = free_staging_bytes()
     assert free is not None and 0 < free <= shutil.disk_usage(data_dir).total

@@ -21,13 +21,14 @@ from docload.imports.scheduling import start_job
 from docload.imports.sources.xlsx import XlsxSource, cell_text
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import outcomes, run
+from tests.storage import stored_keys as keys_under
 from tests.workbooks import Formula, documents_workbook, workbook_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def stored_keys(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "content" / "imports").rglob("*") if p.is_file()]
+def stored_keys(data_dir: Path) -> list[str]:
+    return keys_under("imports")
 
 
 def start_workbook(data: bytes, base_dir: Path) -> Job:

@@ -91,14 +91,30 @@ class _CountingReader:
         for chunk in self._chunks:
             yield self._count(chunk)
 
-    def read(self, size: int = -1) -> bytes:
-        if not self._pending:
-            self._pending = next(self._chunks, b"")
-        if size is None or size < 0 or size >= len(self._pending):
-            data, self._pending = self._pending, b""
+    def read(self, size: int | None = -1) -> bytes:
+        # Full reads up to `size`: s3transfer takes a short read for the end of the stream.
+        whole = size is None or size < 0
+        parts, have = [self._pending], len(self._pending)
+        while whole or have < size:  # type: ignore[operator]
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        if whole:
+            data, self._pending = data, b""
         else:
-            data, self._pending = self._pending[:size], self._pending[size:]
+            data, self._pending = data[:size], data[size:]
         return self._count(data)
+
+    def seekable(self) -> bool:
+        return False  # a stream: S3's upload must not rewind it
+
+    closed = False  # what storages' file wrappers ask before reading
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def iter_chunks(stream: IO[bytes], chunk_size: int = CHUNK_SIZE) -> Iterable[bytes]:
@@ -227,6 +243,13 @@ def copy_content(key: str, stream: IO[bytes], algorithms: Collection[str] = ()) 
     """
     local = local_destination()
     source = _descriptor(stream)
+    if local is None and source is not None and not algorithms:
+        # A local file to a remote storage: S3 uploads it in parts read from the file.
+        size = os.fstat(source[0]).st_size - source[1]
+        saved = content_storage().save(key, File(stream, name=key))
+        if saved != key:  # pragma: no cover - storages are configured to overwrite
+            raise RuntimeError(f"storage stored {key!r} as {saved!r}")
+        return StoredContent(key=key, size=size)
     if local is None or source is None:
         return store_content(key, iter_chunks(stream), algorithms)
     with created(local, content_storage().path(key)) as target:

@@ -18,6 +18,7 @@ from docload.imports.models import StagedFile
 from tests.conftest import run_worker
 from tests.dialects.uploads.test_views import BASE, codes, create, file_of, process, upload
 from tests.factories import csv_text, metadata_row
+from tests.storage import stored_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,8 +46,8 @@ def staged_members() -> dict[str, str]:
     return dict(StagedFile.objects.exclude(archive=None).values_list("name", "sha256"))
 
 
-def staged_bytes(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "content" / "staging").rglob("*") if p.is_file()]
+def staged_bytes(data_dir: Path) -> list[str]:
+    return stored_keys("staging")
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from docload.documents.models import EnkelvoudigInformatieObject
 from docload.imports.models import Job, StagedFile, StagingArea
 from tests.conftest import client_for, run_worker
 from tests.factories import csv_text, metadata_row
+from tests.storage import stored_bytes, stored_keys
 from tests.workbooks import documents_workbook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,8 +74,7 @@ def codes(response: Any) -> list[str]:
 
 
 def staged_files(data_dir: Path) -> list[str]:
-    root = data_dir / "content" / "staging"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    return [key.removeprefix("staging/") for key in stored_keys("staging")]
 
 
 class SlowInput(io.BytesIO):
@@ -308,7 +308,7 @@ def test_upload_walks_the_file_and_definition_statuses(api: APIClient, data_dir:
     assert a["status"] == "UPLOADED" and a["uploadedDate"]
     assert a["sha256"] == hashlib.sha256(content).hexdigest()
     assert a["sourcePath"].startswith(f"{definition['id']}/")  # the definition's staging area
-    assert (data_dir / "content" / "staging" / a["sourcePath"]).read_bytes() == content
+    assert stored_bytes(f"staging/{a['sourcePath']}") == content
 
     after_two = upload(api, definition, "b.pdf", b"bee").json()
     assert after_two["status"] == "LOADED"
@@ -321,7 +321,7 @@ def test_uploading_again_replaces_the_bytes(api: APIClient, data_dir: Path) -> N
     upload(api, definition, "a.txt", b"a long first version")
     replaced = file_of(upload(api, definition, "a.txt", b"short").json(), "a.txt")
     assert replaced["sha256"] == hashlib.sha256(b"short").hexdigest()
-    assert (data_dir / "content" / "staging" / replaced["sourcePath"]).read_bytes() == b"short"
+    assert stored_bytes(f"staging/{replaced['sourcePath']}") == b"short"
     assert len(staged_files(data_dir)) == 1
     assert StagedFile.objects.get().sha256 == replaced["sha256"]
 
@@ -388,7 +388,7 @@ def test_an_older_upload_never_overwrites_a_newer_one(api: APIClient, data_dir: 
     assert older.status_code == 409 and codes(older) == ["superseded"]
     file = file_of(api.get(f"{BASE}/{definition['id']}").json(), "a.txt")
     assert file["sha256"] == hashlib.sha256(b"newer").hexdigest()
-    assert (data_dir / "content" / "staging" / file["sourcePath"]).read_bytes() == b"newer"
+    assert stored_bytes(f"staging/{file['sourcePath']}") == b"newer"
     assert len(staged_files(data_dir)) == 1
 
 
@@ -561,7 +561,7 @@ def test_a_definition_that_cannot_be_processed_is_error(
     current = api.get(f"{BASE}/{definition['id']}").json()
     assert (current["status"], current["metaJobExecutionId"]) == ("ERROR", None)
     assert not Job.objects.exists()
-    assert not [p for p in (data_dir / "content" / "imports").rglob("*") if p.is_file()]
+    assert not stored_keys("imports")
 
 
 def test_process_files_refuses_a_definition_that_changed_meanwhile(

@@ -216,7 +216,12 @@ def _datetime(params: dict[str, str], name: str) -> datetime.datetime:
         value = None
     if value is None:
         raise field_error(name, "invalid", f"{params[name]!r} is not an ISO 8601 date and time.")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    try:
+        aware = timezone.make_aware(value) if timezone.is_naive(value) else value
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 (ISO 8601 allows up to ±23:59).
+        return aware.astimezone(datetime.UTC)
+    except OverflowError:
+        raise field_error(name, "invalid", f"{params[name]!r} is out of range.") from None
 
 
 def _document_uuid(url: str) -> uuid.UUID:

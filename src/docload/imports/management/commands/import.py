@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import connections
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from docload.documents.storage import iter_chunks
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         try:
             run_job(job.uuid, worker_id())
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own: PostgreSQL keeps them (CONN_MAX_AGE)
 
     def _show_progress(self, job: Job, runner: threading.Thread) -> None:
         columns = (
