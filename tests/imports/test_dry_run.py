@@ -20,13 +20,15 @@ from docload.imports.scheduling import start_job
 from tests.conftest import run_worker
 from tests.factories import csv_text, metadata_row, write_files
 from tests.imports.conftest import outcomes, run
+from tests.storage import stored_keys
 from tests.workbooks import workbook_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def content_files(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "content" / "documenten").rglob("*") if p.is_file()]
+def content_files(data_dir: Path) -> list[str]:
+    """The stored content's keys (local files or S3 objects alike)."""
+    return stored_keys("documenten")
 
 
 def rows_with_problems(document_type_url: str, base_dir: Path) -> list[dict[str, str]]:

@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -24,13 +26,15 @@ from docload.imports.scheduling import requeue_stalled_jobs, resume_job, roll_ba
 from tests.conftest import run_worker
 from tests.factories import metadata_row, write_files
 from tests.imports.conftest import run, start_import
+from tests.storage import stored_keys
 from tests.workbooks import workbook_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def content_files(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "content" / "documenten").rglob("*") if p.is_file()]
+def content_files(data_dir: Path) -> list[str]:
+    """The stored content's keys (local files or S3 objects alike)."""
+    return stored_keys("documenten")
 
 
 def imported(document_type_url: str, base_dir: Path, rows: int, prefix: str = "files") -> Job:
@@ -134,11 +138,12 @@ def test_content_left_by_a_dead_rollback_is_swept(
     document_type_url: str, base_dir: Path, data_dir: Path
 ) -> None:
     job = imported(document_type_url, base_dir, 3)
-    orphan = data_dir / "content" / "documenten" / f"import-{job.uuid.hex}" / "000000" / "orphan"
-    orphan.write_bytes(b"left behind")
+    orphan = f"documenten/import-{job.uuid.hex}/000000/orphan"
+    storages["default"].save(orphan, ContentFile(b"left behind"))
+    assert orphan in content_files(data_dir)
     roll_back_job(job)
     run_worker()
-    assert not orphan.exists() and not content_files(data_dir)
+    assert not content_files(data_dir)
 
 
 def test_a_workbook_rollback_removes_its_types_and_links(
