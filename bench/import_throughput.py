@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -295,9 +296,16 @@ def main() -> None:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-import-", dir=args.workdir))
+    in_workdir("bench-import-", args, _bench)
+
+
+def in_workdir(
+    prefix: str, args: argparse.Namespace, bench: Callable[[argparse.Namespace, Path], None]
+) -> None:
+    """Run `bench` in a new work directory under `--workdir`, removed after unless `--keep`."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix, dir=args.workdir))
     try:
-        _bench(args, workdir)
+        bench(args, workdir)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -307,11 +315,17 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def _bench(args: argparse.Namespace, workdir: Path) -> None:
+def template_dirs(workdir: Path) -> tuple[Path, Path]:
+    """The template data dir every run copies, and the import base dir, both made."""
     template = workdir / "template"
     template.mkdir()
     base_dir = workdir / "import-data"
     base_dir.mkdir()
+    return template, base_dir
+
+
+def _bench(args: argparse.Namespace, workdir: Path) -> None:
+    template, base_dir = template_dirs(workdir)
     start = time.perf_counter()
     type_pk, type_uuid = _in_django("prepare", template, base_dir).split()
     type_url = f"http://localhost/catalogi/api/v1/informatieobjecttypen/{type_uuid}"

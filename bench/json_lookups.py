@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,16 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from import_throughput import DB_NAME, DOCLOAD, _env, _in_django, generate  # noqa: E402
+from import_throughput import (  # noqa: E402
+    DB_NAME,
+    DOCLOAD,
+    _env,
+    _in_django,
+    _log,
+    generate,
+    in_workdir,
+    template_dirs,
+)
 from tests.factories import VALID_RSIN  # noqa: E402
 from xlsx_import import Run, import_run  # noqa: E402
 
@@ -133,23 +140,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-json-", dir=args.workdir))
-    try:
-        _bench(args, workdir)
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _log(message: str) -> None:
-    print(message, flush=True)
+    in_workdir("bench-json-", args, _bench)
 
 
 def _bench(args: argparse.Namespace, workdir: Path) -> None:
-    template = workdir / "template"
-    template.mkdir()
-    base_dir = workdir / "import-data"
-    base_dir.mkdir()
+    template, base_dir = template_dirs(workdir)
     start = time.perf_counter()
     _in_django("prepare", template, base_dir)  # migrated, and one type the CSV does not use
     types = prepare_types(template, base_dir, workdir, args.types)

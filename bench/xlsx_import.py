@@ -28,7 +28,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -44,9 +43,12 @@ from import_throughput import (  # noqa: E402
     DOCLOAD,
     _env,
     _in_django,
+    _log,
     _parse_time,
     _wait_for_job,
     generate,
+    in_workdir,
+    template_dirs,
 )
 from tests.workbooks import (  # noqa: E402
     _CONTENT_TYPES,
@@ -241,23 +243,11 @@ def main() -> None:
     if args.step or rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-xlsx-", dir=args.workdir))
-    try:
-        _bench(args, workdir)
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _log(message: str) -> None:
-    print(message, flush=True)
+    in_workdir("bench-xlsx-", args, _bench)
 
 
 def _bench(args: argparse.Namespace, workdir: Path) -> None:
-    template = workdir / "template"
-    template.mkdir()
-    base_dir = workdir / "import-data"
-    base_dir.mkdir()
+    template, base_dir = template_dirs(workdir)
     start = time.perf_counter()
     _, type_uuid = _in_django("prepare", template, base_dir).split()
     type_url = f"http://localhost/catalogi/api/v1/informatieobjecttypen/{type_uuid}"
