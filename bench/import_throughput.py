@@ -22,6 +22,7 @@ bench/README.md). The disk is noisy: read the medians. The last line printed is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime
 import json
@@ -34,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,41 +240,52 @@ def _wait_for_job(database: Path, job_hex: str, worker: subprocess.Popen[bytes])
         connection.close()
 
 
+@contextlib.contextmanager
+def running_worker(template: Path, run_dir: Path, base_dir: Path) -> Iterator[subprocess.Popen]:
+    """A real `docload worker` on a fresh copy of the template data dir, stopped afterwards."""
+    shutil.copytree(template, run_dir)
+    os.sync()
+    with open(run_dir / "worker.log", "wb") as log:
+        worker = subprocess.Popen(
+            [str(DOCLOAD), "worker", "--interval", "0.1"],
+            env=_env(run_dir, base_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield worker
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def import_seconds(job: tuple, rows: int, run_dir: Path, label: str = "import") -> float:
+    """The seconds a finished job (`_wait_for_job`'s row) took; RuntimeError unless every one
+    of `rows` was imported."""
+    status, started, finished, total, processed, succeeded, invalid, comment = job
+    if status != "finished" or succeeded != rows:
+        raise RuntimeError(
+            f"{label} ended {status}: {succeeded} of {total} imported, {invalid} invalid, "
+            f"{processed} processed; {comment!r}; see {run_dir / 'worker.log'}"
+        )
+    return (_parse_time(finished) - _parse_time(started)).total_seconds()
+
+
 def import_run(
     template: Path, run_dir: Path, base_dir: Path, metadata: Path, rows: int, batch_size: int
 ) -> ImportRun:
     """One import through a real worker process, in a copy of the template data dir."""
-    shutil.copytree(template, run_dir)
-    os.sync()
-    log = open(run_dir / "worker.log", "wb")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [str(DOCLOAD), "worker", "--interval", "0.1"],
-        env=_env(run_dir, base_dir),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with running_worker(template, run_dir, base_dir) as worker:
         job_hex = _in_django(
             "start", run_dir, base_dir, str(metadata), str(base_dir), str(batch_size)
         )
-        status, started, finished, total, processed, succeeded, invalid, comment = _wait_for_job(
-            run_dir / DB_NAME, job_hex, worker
-        )
+        job = _wait_for_job(run_dir / DB_NAME, job_hex, worker)
         peak = _peak_rss_mb(worker.pid)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
-    if status != "finished" or succeeded != rows:
-        raise RuntimeError(
-            f"import ended {status}: {succeeded} of {total} imported, {invalid} invalid, "
-            f"{processed} processed; {comment!r}; see {run_dir / 'worker.log'}"
-        )
-    seconds = (_parse_time(finished) - _parse_time(started)).total_seconds()
-    return ImportRun(docs_per_s=succeeded / seconds, seconds=seconds, peak_rss_mb=peak)
+    seconds = import_seconds(job, rows, run_dir)
+    return ImportRun(docs_per_s=rows / seconds, seconds=seconds, peak_rss_mb=peak)
 
 
 # --- main --------------------------------------------------------------------------------------

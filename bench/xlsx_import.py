@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -40,14 +39,14 @@ sys.path.insert(0, str(BENCH.parent))
 
 from import_throughput import (  # noqa: E402
     DB_NAME,
-    DOCLOAD,
     _env,
     _in_django,
     _log,
-    _parse_time,
     _wait_for_job,
     generate,
+    import_seconds,
     in_workdir,
+    running_worker,
     template_dirs,
 )
 from tests.workbooks import (  # noqa: E402
@@ -176,17 +175,8 @@ def import_run(
     batch_size: int,
 ) -> Run:
     """One import of `metadata` (`csv` or `xlsx`) through a real worker process."""
-    shutil.copytree(template, run_dir)
-    os.sync()
-    log = open(run_dir / "worker.log", "wb")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [str(DOCLOAD), "worker", "--interval", "0.1"],
-        env=_env(run_dir, base_dir),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     starter = [sys.executable, __file__, "--step", "start"]
-    try:
+    with running_worker(template, run_dir, base_dir) as worker:
         result = subprocess.run(
             [*starter, str(metadata), source, str(base_dir), str(batch_size)],
             env=_env(run_dir, base_dir),
@@ -196,26 +186,12 @@ def import_run(
         if result.returncode:
             raise RuntimeError(f"starting the {source} job failed:\n{result.stderr}")
         job_hex, store_s, store_rss_kb = result.stdout.split()[-3:]
-        status, started, finished, total, processed, succeeded, invalid, comment = _wait_for_job(
-            run_dir / DB_NAME, job_hex, worker
-        )
+        job = _wait_for_job(run_dir / DB_NAME, job_hex, worker)
         worker_rss, tree_rss = _peak_rss_mb(worker.pid)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
-    if status != "finished" or succeeded != rows:
-        raise RuntimeError(
-            f"{source} import ended {status}: {succeeded} of {total} imported, {invalid} invalid, "
-            f"{processed} processed; {comment!r}; see {run_dir / 'worker.log'}"
-        )
-    seconds = (_parse_time(finished) - _parse_time(started)).total_seconds()
+    seconds = import_seconds(job, rows, run_dir, f"{source} import")
     return Run(
         source=source,
-        docs_per_s=succeeded / seconds,
+        docs_per_s=rows / seconds,
         seconds=seconds,
         store_s=float(store_s),
         store_rss_mb=int(store_rss_kb) / 1024,
