@@ -132,7 +132,9 @@ def record_results(job: Job, worker_id: str, results: list[dict[str, Any]]) -> N
     Must run inside the batch's transaction. Raises LeaseLost when another worker has the job.
     """
     now = timezone.now()
-    _results.insert({**result, "recorded_on": now} for result in results)
+    for result in results:  # the batch's time on each, without copying a million dicts
+        result["recorded_on"] = now
+    _results.insert(results)
     succeeded = sum(1 for result in results if result["imported"])
     updated = Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
         processed=F("processed") + len(results),

@@ -57,14 +57,7 @@ def store_csv_source(job: Job, chunks: Iterable[bytes]) -> str:
     (`empty-file`, `parse_error`, `missing-import-headers`, or what `chunks` raises), leaving
     nothing stored.
     """
-    key = f"imports/{job.uuid}/metadata-{secrets.token_hex(4)}.csv"
-    try:
-        store_content(key, chunks)
-        with storages["default"].open(key, "rb") as stored:
-            check_headers(read_header(stored))
-    except BaseException:
-        storages["default"].delete(key)
-        raise
+    key, _ = _store_checked(job, chunks, "csv", "")
     return key
 
 
@@ -80,14 +73,27 @@ def store_source(
     A payload's shape is checked in one streaming pass (`sources.payloads.check_payload`).
     Nothing stays stored when it is refused.
     """
-    if source_format == "csv":
-        return store_csv_source(job, chunks)
-    if source_format not in ("xlsx", "json"):
+    key, stored_format = _store_checked(job, chunks, source_format, name)
+    if stored_format != job.source_format:
+        Job.objects.filter(pk=job.pk).update(source_format=stored_format)
+        job.source_format = stored_format
+    return key
+
+
+def _store_checked(
+    job: Job, chunks: Iterable[bytes], source_format: str, name: str
+) -> tuple[str, str]:
+    """Store and check a metadata file under a new key of the job: (key, its format as the job
+    records it, `json:<import_type>` for a payload). Nothing stays stored when it is refused."""
+    if source_format not in ("csv", "xlsx", "json"):
         raise ImportProblem("metadata-format-not-supported", f"Unknown format {source_format!r}.")
     key = f"imports/{job.uuid}/metadata-{secrets.token_hex(4)}.{source_format}"
     try:
         store_content(key, chunks)
-        if source_format == "xlsx":
+        if source_format == "csv":
+            with storages["default"].open(key, "rb") as stored:
+                check_headers(read_header(stored))
+        elif source_format == "xlsx":
             with stored_path(key) as path:
                 source = XlsxSource(lambda: contextlib.nullcontext(path))
                 check_workbook(source, path, settings.DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES)
@@ -97,9 +103,7 @@ def store_source(
     except BaseException:
         storages["default"].delete(key)
         raise
-    Job.objects.filter(pk=job.pk).update(source_format=source_format)
-    job.source_format = source_format
-    return key
+    return key, source_format
 
 
 def replace_source(job: Job, chunks: Iterable[bytes], name: str = "the payload") -> None:
@@ -107,15 +111,13 @@ def replace_source(job: Job, chunks: Iterable[bytes], name: str = "the payload")
     the rows it committed stay, the rest are read from the new one."""
     if job.status != JobStatus.ERROR:
         raise ImportProblem("invalid-status", "Only an import that stopped can get a new source.")
-    old_key, old_format = job.source_key, job.source_format
-    fresh = Job(uuid=job.uuid, pk=job.pk)  # stores under the job's own prefix, changes nothing
-    key = store_source(fresh, chunks, old_format.partition(":")[0], name)
-    if fresh.source_format != old_format:
+    old_key = job.source_key
+    key, stored_format = _store_checked(job, chunks, job.source_format.partition(":")[0], name)
+    if stored_format != job.source_format:
         storages["default"].delete(key)
-        Job.objects.filter(pk=job.pk).update(source_format=old_format)
         raise ImportProblem(
             "source-format-changed",
-            f"{name} is {fresh.source_format}, not {old_format} as the import's source was.",
+            f"{name} is {stored_format}, not {job.source_format} as the import's source was.",
         )
     Job.objects.filter(pk=job.pk).update(source_key=key)
     job.source_key = key
