@@ -151,3 +151,11 @@ def test_a_manifest_naming_a_payload_not_uploaded_is_refused() -> None:
     with pytest.raises(ImportProblem) as refused:
         check_payloads_given(manifest, {"types.json"})
     assert refused.value.code == "payload-missing" and "docs.json" in refused.value.message
+
+
+def test_integers_past_64_bits_read_as_the_shape_check_read_them() -> None:
+    # Found by the fuzzer: yajl's floats mode overflowed on these after the check passed.
+    data = b'{"import_type": "document", "documents": [{"bestandsomvang": 9223372036854775808}]}'
+    assert check_payload("docs.json", opener(data)) == "document"
+    (row,) = PayloadSource("docs.json", "document", opener(data)).rows()
+    assert row.values == {"bestandsomvang": 2**63}

@@ -116,7 +116,9 @@ class PayloadSource:
     def _records(self) -> Iterator[Any]:
         with self._open_stream() as stream:
             counting = _Counting(stream)
-            items = ijson.items(counting, f"{ARRAY_KEYS[self.import_type]}.item", use_float=True)
+            # Numbers as the shape check read them (ints of any size, fractions as Decimal):
+            # yajl's floats mode overflows on integers past 64 bits.
+            items = ijson.items(counting, f"{ARRAY_KEYS[self.import_type]}.item")
             try:
                 yield from items
             except ijson.JSONError as exc:
