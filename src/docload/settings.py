@@ -275,6 +275,10 @@ DOCLOAD_XLSX_MAX_UNCOMPRESSED_BYTES = _env_int("DOCLOAD_XLSX_MAX_UNCOMPRESSED_BY
 # A worker renews its lease on a job every batch and every third of a lease (a heartbeat); a job
 # whose lease ran out is taken over, so a killed worker's import continues after about this long.
 IMPORT_LEASE_SECONDS = _env_int("IMPORT_LEASE_SECONDS", 30)
+# On PostgreSQL a CSV import of more rows than this is written in parts of this many rows, each a
+# task that any worker takes (`imports.parts`); 0 keeps every import in one piece. On SQLite an
+# import always runs in one piece, on one worker: SQLite has one writer at a time.
+DOCLOAD_IMPORT_PART_ROWS = _env_int("DOCLOAD_IMPORT_PART_ROWS", 5000)
 # Content copying: processes when storage and sources are local files, threads otherwise (S3).
 IMPORT_COPY_PROCESSES = _env_int("IMPORT_COPY_PROCESSES", 2)
 IMPORT_CONTENT_THREADS = _env_int("IMPORT_CONTENT_THREADS", 4)

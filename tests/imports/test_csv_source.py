@@ -1,3 +1,4 @@
+import codecs
 import io
 
 import pytest
@@ -25,9 +26,9 @@ def test_rows_are_numbered_like_lines_and_matched_by_header() -> None:
 def test_rows_skip_and_batches() -> None:
     csv_source = source("a\n" + "".join(f"{n}\n" for n in range(7)))
     assert [row.values["a"] for row in csv_source.rows(skip=5)] == ["5", "6"]
-    sizes = [len(batch) for batch in batches(csv_source, 3)]
+    sizes = [len(batch) for batch in batches(csv_source.rows(), 3)]
     assert sizes == [3, 3, 1]
-    assert [batch[0].number for batch in batches(csv_source, 3, skip=3)] == [5, 8]
+    assert [batch[0].number for batch in batches(csv_source.rows(skip=3), 3)] == [5, 8]
 
 
 def test_byte_order_mark_is_not_part_of_the_header() -> None:
@@ -78,3 +79,30 @@ def test_text_check_names_the_byte_and_line() -> None:
     with pytest.raises(ImportProblem) as problem:
         check.feed(b"i", final=True)
     assert "not valid UTF-16" in problem.value.message
+
+
+_MIXED = "a,b\n" + "".join(
+    f'{i},"x\ny ""q"" {i}"\n' if i % 3 == 0 else f"{i},é{i}\n" for i in range(50)
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _MIXED.encode(),
+        codecs.BOM_UTF8 + _MIXED.encode(),
+        _MIXED.encode("utf-16"),
+        _MIXED.replace("\n", "\r\n").encode() + b"77,\xff\xfe bad\n78,ok\n",
+        b"a\tb\n1\t2\n3\t4\n5\t6\n",
+    ],
+    ids=["utf-8", "bom", "utf-16", "unreadable-line", "tabs"],
+)
+def test_reading_from_a_checkpoint_gives_the_rows_after_it(data: bytes) -> None:
+    csv_source = CsvSource(lambda: io.BytesIO(data))
+    count, checkpoints = csv_source.index(4)
+    every_row = list(csv_source.rows())
+    assert count == len(every_row) and len(checkpoints) == count // 4
+    for point in checkpoints:
+        assert list(csv_source.rows(point.records, at=point)) == every_row[point.records :]
+        after = list(csv_source.rows(point.records + 1, at=point))
+        assert after == every_row[point.records + 1 :]

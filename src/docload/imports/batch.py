@@ -20,7 +20,7 @@ from docload.documents.validation import DocumentTypes
 from docload.imports.columns import RowInput
 from docload.imports.copiers import ContentCopier
 from docload.imports.copying import CopyOutcome
-from docload.imports.models import Job
+from docload.imports.models import Job, JobPart
 from docload.imports.sources import SourceRow
 
 
@@ -32,6 +32,8 @@ class JobContext:
     worker_id: str
     copier: ContentCopier
     row_input: Callable[[dict[str, Any]], RowInput]
+    # The part of the job this run writes (`imports.parts`); None for a job in one piece.
+    part: JobPart | None = None
     document_types: DocumentTypes = field(default_factory=DocumentTypes)
     # In a dry run: the uuids and (bronorganisatie, identificatie) pairs of the rows found
     # importable so far, which a real run would have stored.

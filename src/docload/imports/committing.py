@@ -19,8 +19,9 @@ from docload.documents.storage import delete_content
 from docload.imports.auditing import insert_entries
 from docload.imports.batch import Batch, JobContext, Row
 from docload.imports.inserting import Inserter
-from docload.imports.models import Job, RowResult
+from docload.imports.models import Job, JobPart, RowResult
 from docload.imports.sources import SourceRow
+from docload.imports.uniqueness import look_up_taken, mark_duplicates
 
 
 class LeaseLost(Exception):
@@ -35,27 +36,19 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
     """Write the batch's documents, links, results and counters in one transaction.
 
     A constraint violation fails the whole batch (its rows are recorded as not imported, its
-    content removed) and returns False; the import goes on.
+    content removed) and returns False; the import goes on. Unless a uuid or identificatie was
+    taken meanwhile (by another part of the job, or through the API): then those rows are
+    duplicates, and the rest of the batch is written again.
     """
     job = context.job
-    valid = batch.valid_rows()
     if job.dry_run:
         _record_prepared(context, batch)
         return True
     try:
-        with transaction.atomic():
-            without_id = [row for row in valid if not row.cleaned.get("identificatie")]
-            generated = allocate_identificaties(len(without_id), timezone.now().year)
-            for row, identificatie in zip(without_id, generated, strict=True):
-                row.cleaned["identificatie"] = identificatie
-            _documents.insert(_document_values(job, row) for row in valid)
-            if settings.DOCLOAD_IMPORT_AUDIT:
-                insert_entries(job, valid)
-            _link_zaken(valid)
-            record_results(job, context.worker_id, _row_results(job, batch))
-            if batch.flushed is not None:
-                batch.flushed.result()  # the content is on disk before its rows commit
+        _write(context, batch)
     except IntegrityError as exc:
+        if _taken_meanwhile(context, batch):
+            return commit_batch(context, batch)
         delete_content(batch.content_keys())
         for row in batch.rows:
             row.content = None
@@ -64,11 +57,48 @@ def commit_batch(context: JobContext, batch: Batch) -> bool:
     return True
 
 
+def _write(context: JobContext, batch: Batch) -> None:
+    job = context.job
+    valid = batch.valid_rows()
+    without_id = [row for row in valid if not row.cleaned.get("identificatie")]
+    try:
+        with transaction.atomic():
+            generated = allocate_identificaties(len(without_id), timezone.now().year)
+            for row, identificatie in zip(without_id, generated, strict=True):
+                row.cleaned["identificatie"] = identificatie
+            _documents.insert(_document_values(job, row) for row in valid)
+            if settings.DOCLOAD_IMPORT_AUDIT:
+                insert_entries(job, valid)
+            _link_zaken(valid)
+            if batch.flushed is not None:
+                batch.flushed.result()  # the content is on disk before its rows commit
+            record_results(context, _row_results(job, batch))
+    except BaseException:
+        for row in without_id:  # rolled back with the transaction: generated again next time
+            row.cleaned.pop("identificatie", None)
+        raise
+
+
+def _taken_meanwhile(context: JobContext, batch: Batch) -> bool:
+    """Ask the database again which of the batch's uuids and identificaties are taken; True when
+    rows that were valid turned out duplicates (their content is then removed)."""
+    valid = batch.valid_rows()
+    look_up_taken(context, batch)
+    mark_duplicates(batch, None)
+    duplicates = [row for row in valid if not row.valid]
+    if duplicates and batch.flushed is not None:
+        batch.flushed.result()  # flushing their content, too
+    delete_content(row.content.key for row in duplicates if row.content is not None)
+    for row in duplicates:
+        row.content = None
+    return bool(duplicates)
+
+
 def _record_prepared(context: JobContext, batch: Batch) -> None:
     """A dry run's batch: only its row results; its content copies, made to check the files,
     are removed once the results are committed."""
     with transaction.atomic():
-        record_results(context.job, context.worker_id, _row_results(context.job, batch))
+        record_results(context, _row_results(context.job, batch))
     delete_content(batch.content_keys())
     for row in batch.valid_rows():
         context.prepared_uuids.add(row.document_uuid)
@@ -125,33 +155,43 @@ def _link_zaken(rows: list[Row]) -> None:
     )
 
 
-def record_results(job: Job, worker_id: str, results: list[dict[str, Any]]) -> None:
-    """Store row results ({RowResult attname: value}) and add them to the job's counters,
-    renewing the worker's lease.
+def record_results(context: JobContext, results: list[dict[str, Any]]) -> None:
+    """Store row results ({RowResult attname: value}) and add them to the job's counters (and its
+    part's), renewing the worker's lease.
 
-    Must run inside the batch's transaction. Raises LeaseLost when another worker has the job.
+    Must run inside the batch's transaction. Raises LeaseLost when another worker has the job or
+    part, or when the job in parts stopped.
     """
+    job, part, worker_id = context.job, context.part, context.worker_id
     now = timezone.now()
     for result in results:  # the batch's time on each, without copying a million dicts
         result["recorded_on"] = now
     _results.insert(results)
     succeeded = sum(1 for result in results if result["imported"])
-    updated = Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
-        processed=F("processed") + len(results),
-        succeeded=F("succeeded") + succeeded,
-        invalid=F("invalid") + len(results) - succeeded,
-        lease_expires=now + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS),
-    )
+    counts = {
+        "processed": F("processed") + len(results),
+        "succeeded": F("succeeded") + succeeded,
+        "invalid": F("invalid") + len(results) - succeeded,
+    }
+    lease_expires = now + datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+    if part is None:
+        held_job = Job.objects.filter(pk=job.pk, lease_owner=worker_id)
+        updated = held_job.update(**counts, lease_expires=lease_expires)
+    else:
+        held = JobPart.objects.filter(pk=part.pk, lease_owner=worker_id, job__status="active")
+        updated = held.update(processed=counts["processed"], lease_expires=lease_expires)
+        if updated:
+            # The job's row last: concurrent parts wait for its lock only until they commit.
+            Job.objects.filter(pk=job.pk).update(**counts)
     if not updated:
-        raise LeaseLost(f"{worker_id} no longer holds the lease on {job.uuid}")
+        raise LeaseLost(f"{worker_id} no longer holds the lease on {part or job.uuid}")
 
 
 def record_not_imported(context: JobContext, source_rows: list[SourceRow], comment: str) -> None:
     """Record the rows as not imported, all with `comment`, in a transaction of their own."""
     with transaction.atomic():
         record_results(
-            context.job,
-            context.worker_id,
+            context,
             [
                 {
                     "job_id": context.job.pk,

@@ -189,8 +189,11 @@ def release_lease(job: Job, worker_id: str) -> None:
     )
 
 
-def finish_job(job: Job, worker_id: str) -> None:
-    finished = Job.objects.filter(pk=job.pk, lease_owner=worker_id).update(
+def finish_job(job: Job, worker_id: str | None) -> None:
+    """Mark the job finished, if this worker holds it (None: a job in parts, which no worker
+    holds, while it is still active)."""
+    held = Q(lease_owner=worker_id) if worker_id is not None else Q(status=JobStatus.ACTIVE)
+    finished = Job.objects.filter(held, pk=job.pk).update(
         status=JobStatus.FINISHED, finished_on=timezone.now(), lease_owner="", lease_expires=None
     )
     if finished:

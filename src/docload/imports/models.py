@@ -104,6 +104,37 @@ class RowResult(models.Model):
         return f"row {self.row_number}: {'imported' if self.imported else 'not imported'}"
 
 
+class JobPart(models.Model):
+    """A range of a job's rows that one task writes (`imports.parts`): on PostgreSQL a large CSV
+    import is split into parts, so that every worker can write one at the same time.
+
+    Its rows are the records after the first `first_row`, `rows` of them; `processed` counts the
+    leading ones committed, as `Job.processed` does for a job in one piece.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()  # in file order, from 0
+    first_row = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+    # Where its records start in the file (`sources.csv.Checkpoint`): the physical line before
+    # it, the text stream's position (a cookie that may pass 64 bits, hence text) and the
+    # delimiter; empty for the first part, which reads from the start.
+    checkpoint = models.JSONField(default=dict, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="one_part_per_number")
+        ]
+        indexes = [models.Index(fields=["done", "lease_expires"])]
+
+    def __str__(self) -> str:
+        return f"part {self.number} of {self.job}"
+
+
 class AreaStatus(models.TextChoices):
     NEW = "NEW"  # nothing uploaded yet
     IN_PROGRESS = "IN_PROGRESS"  # some files uploaded

@@ -47,7 +47,7 @@ def write_records(context: JobContext, rows: Iterable[SourceRow]) -> None:
                     "comment": detail,
                     "document_uuid": record_uuid,
                 }
-                record_results(context.job, context.worker_id, [result])
+                record_results(context, [result])
         except _Refused as refused:
             record_not_imported(context, [row], str(refused))
         except IntegrityError as exc:

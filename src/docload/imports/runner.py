@@ -25,11 +25,21 @@ from docload.imports.jobs import (
     fail_job,
     finish_job,
     release_lease,
+    renew_lease,
     stored_path,
 )
 from docload.imports.lease import heartbeat, stop_requested
 from docload.imports.lookups import LookupFailed, resolve_lookups
-from docload.imports.models import Job
+from docload.imports.models import Job, JobPart
+from docload.imports.parts import (
+    acquire_part,
+    finish_part,
+    part_rows,
+    plan_parts,
+    queue_parts,
+    release_part,
+    renew_part,
+)
 from docload.imports.prepared import PreparedRecords, prepared_records
 from docload.imports.records import RECORD_SHEETS, write_records
 from docload.imports.sources import Source, SourceRow, batches
@@ -62,26 +72,57 @@ def _is_payload(job: Job) -> bool:
     return job.source_format.startswith("json:")
 
 
-def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
+def run_job(job_uuid: uuid.UUID, worker_id: str, in_parts: bool = True) -> list[int]:
     """Run the job to its end, unless another worker holds it.
 
     Resumes after the last committed batch: the job's `processed` counter and its row results
     commit together, so it says exactly how many leading rows are done. When `stop_requested`
     is set, stops after the batches in flight commit and releases the lease, the job still
     active, so that the next worker continues it at once.
+
+    A large CSV on PostgreSQL is split into parts (`imports.parts`) unless not `in_parts`:
+    returns the parts for the caller to queue, each for `run_part`.
     """
     job = acquire_lease(job_uuid, worker_id)
     if job is None:
-        return
+        return []
     source = source_for(job)
+    if job.total is None:
+        try:
+            if in_parts:
+                plan_parts(job, source)
+            else:
+                job.total = source.count()
+                Job.objects.filter(pk=job.pk).update(total=job.total)
+        except Exception as exc:
+            _fail(job, _fault(job, exc), None)
+            return []
+    if job.parts.exists():
+        return queue_parts(job, worker_id)
+    _write_rows(job, worker_id, source.rows(job.processed))
+    return []
+
+
+def run_part(part_pk: int, worker_id: str) -> None:
+    """Write one part of a job in parts, unless another worker holds it; as `run_job` does."""
+    part = acquire_part(part_pk, worker_id)
+    if part is None:
+        return
+    source = source_for(part.job)
+    assert isinstance(source, CsvSource)  # only CSV imports are split
+    _write_rows(part.job, worker_id, part_rows(source, part), part)
+
+
+def _write_rows(
+    job: Job, worker_id: str, rows: Iterator[SourceRow], part: JobPart | None = None
+) -> None:
+    """Write the rows, batch by batch, holding the job's lease (or the part's), then finish."""
     writer: BatchWriter | None = None
     stopped = False
+    renew = renew_lease if part is None else lambda _job, worker: renew_part(part, worker)
     try:
-        if job.total is None:
-            job.total = source.count()
-            Job.objects.filter(pk=job.pk).update(total=job.total)
         with (
-            heartbeat(job, worker_id),
+            heartbeat(job, worker_id, renew),
             _bulk_writing(),
             copier_for(resolver_for(job.content_source)) as copier,
         ):
@@ -89,10 +130,10 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
             if _is_payload(job):
                 with_content = job.content_source.get("kind") != "ignore"
                 row_input = functools.partial(document_input, with_content=with_content)
-            context = JobContext(job=job, worker_id=worker_id, copier=copier, row_input=row_input)
+            context = JobContext(job, worker_id, copier, row_input, part)
             prepared = _prepared(context)
             writer = BatchWriter(context)
-            for batch in batches(source, job.batch_size, skip=job.processed):
+            for batch in batches(rows, job.batch_size):
                 if stopped := stop_requested.is_set():
                     break
                 _write(writer, _resolved(writer, batch, prepared) if _is_payload(job) else batch)
@@ -103,29 +144,30 @@ def run_job(job_uuid: uuid.UUID, worker_id: str) -> None:
     except _BatchRefused as refused:
         _fail(job, refused.comment, writer, refused.rows)
         return
-    except ImportProblem as problem:
-        _fail(job, problem.message, writer)
-        return
-    except (csv.Error, UnicodeDecodeError) as exc:
-        _fail(job, f"The metadata file cannot be read: {exc}", writer)
-        return
-    except DatabaseError as exc:
-        _fail(job, f"Database error: {exc}", writer)
-        return
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            logger.exception("Import %s stopped", job.uuid)
-        _fail(job, f"An I/O error stopped the import: {exc}. Resume it once fixed.", writer)
-        return
     except Exception as exc:
-        logger.exception("Import %s stopped", job.uuid)
-        _fail(job, f"Unexpected error: {exc!r}", writer)
+        _fail(job, _fault(job, exc), writer)
         return
     if stopped:
-        release_lease(job, worker_id)
+        (release_lease(job, worker_id) if part is None else release_part(part, worker_id))
         logger.info("Import %s stopped on request; the next worker continues it", job.uuid)
         return
-    finish_job(job, worker_id)
+    (finish_job(job, worker_id) if part is None else finish_part(part, worker_id))
+
+
+def _fault(job: Job, exc: Exception) -> str:
+    """What stopped the import, for its comment; faults of our own are logged in full."""
+    if isinstance(exc, ImportProblem):
+        return exc.message
+    if isinstance(exc, csv.Error | UnicodeDecodeError):
+        return f"The metadata file cannot be read: {exc}"
+    if isinstance(exc, DatabaseError):
+        return f"Database error: {exc}"
+    if isinstance(exc, OSError):
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            logger.exception("Import %s stopped", job.uuid)
+        return f"An I/O error stopped the import: {exc}. Resume it once fixed."
+    logger.exception("Import %s stopped", job.uuid)
+    return f"Unexpected error: {exc!r}"
 
 
 class _BatchRefused(Exception):

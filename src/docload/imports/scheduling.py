@@ -16,8 +16,9 @@ from django.utils import timezone
 from docload.imports.errors import ImportProblem
 from docload.imports.jobs import is_stalled, lease_time
 from docload.imports.models import Job, JobStatus, RollbackStatus, RowResult
+from docload.imports.parts import reset_parts, stalled_parts
 from docload.imports.rollback import request_rollback
-from docload.imports.tasks import enqueue_job, enqueue_rollback
+from docload.imports.tasks import enqueue_job, enqueue_part, enqueue_rollback
 
 
 def start_job(
@@ -63,7 +64,8 @@ def resume_job(job: Job) -> None:
                 "Only an import with status error, or a stalled one, can resume.",
             )
         # Comments on rows of the failed batch go; those rows are done again.
-        RowResult.objects.filter(job=job, row_number__gt=job.processed + 1).delete()
+        if not reset_parts(job):
+            RowResult.objects.filter(job=job, row_number__gt=job.processed + 1).delete()
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.ACTIVE,
             comment="",
@@ -92,8 +94,8 @@ def roll_back_job(job: Job) -> bool:
 
 
 def requeue_stalled_jobs() -> list[uuid.UUID]:
-    """Enqueue active jobs and rollbacks whose worker died (lease ran out) or that were never
-    picked up."""
+    """Enqueue active jobs, parts of jobs (not in the list returned) and rollbacks whose worker
+    died (lease ran out) or that were never picked up."""
     now = timezone.now()
     stalled = Job.objects.filter(
         Q(status=JobStatus.ACTIVE) | Q(rollback=RollbackStatus.ROLLING_BACK), lease_expires__lt=now
@@ -106,4 +108,6 @@ def requeue_stalled_jobs() -> list[uuid.UUID]:
         ):
             (enqueue_rollback if rollback else enqueue_job)(job_uuid)
             requeued.append(job_uuid)
+    for part_pk in stalled_parts():
+        enqueue_part(part_pk)
     return requeued

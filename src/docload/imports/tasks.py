@@ -11,7 +11,7 @@ from django_tasks import task
 
 from docload.imports.jobs import delete_expired_jobs
 from docload.imports.rollback import roll_back
-from docload.imports.runner import run_job
+from docload.imports.runner import run_job, run_part
 
 _RUN_TOKEN = uuid.uuid4().hex[:6]
 
@@ -23,7 +23,13 @@ def worker_id() -> str:
 
 @task(queue_name="imports")
 def run_import(job_uuid: str) -> None:
-    run_job(uuid.UUID(job_uuid), worker_id=worker_id())
+    for part_pk in run_job(uuid.UUID(job_uuid), worker_id=worker_id()):
+        enqueue_part(part_pk)
+
+
+@task(queue_name="imports")
+def run_import_part(part_pk: int) -> None:
+    run_part(part_pk, worker_id=worker_id())
 
 
 @task(queue_name="imports")
@@ -40,6 +46,11 @@ def enqueue_job(job_uuid: uuid.UUID, run_after: datetime.datetime | None = None)
     """Queue the job's task, to run at once or not before `run_after`."""
     task = run_import.using(run_after=run_after) if run_after is not None else run_import
     task.enqueue(str(job_uuid))
+
+
+def enqueue_part(part_pk: int) -> None:
+    """Queue a part of a job in parts (`imports.parts`): any worker may take it."""
+    run_import_part.enqueue(part_pk)
 
 
 def enqueue_rollback(job_uuid: uuid.UUID) -> None:

@@ -53,7 +53,7 @@ def write_updates(context: JobContext, rows: Iterable[SourceRow]) -> None:
                     "identificatie": document.identificatie,
                     "previous_versie": None if context.job.dry_run else previous,
                 }
-                record_results(context.job, context.worker_id, [result])
+                record_results(context, [result])
         except _Refused as refused:
             record_not_imported(context, [row], str(refused))
 

@@ -41,8 +41,7 @@ class Source(Protocol):
         ...
 
 
-def batches(source: Source, size: int, skip: int = 0) -> Iterator[list[SourceRow]]:
-    """The source's rows after the first `skip`, in lists of at most `size`."""
-    rows = source.rows(skip)
+def batches(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    """The rows in lists of at most `size`."""
     while batch := list(islice(rows, size)):
         yield batch

@@ -17,7 +17,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from itertools import chain, islice
-from typing import IO
+from typing import IO, NamedTuple
 
 from docload.imports.errors import ImportProblem
 from docload.imports.sources import SourceRow
@@ -139,17 +139,23 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"the line is not valid CSV: {exc}."
 
 
-def _records(text: io.TextIOWrapper) -> Iterator[tuple[int, list[str] | None, str]]:
+def _records(
+    text: io.TextIOWrapper, lines: _Lines, resumed: bool = False
+) -> Iterator[tuple[int, list[str] | None, str]]:
     """Each record, header first, as (the line it starts on, its fields, ""), or, when it
-    cannot be read, (its line, None, why)."""
-    lines = _Lines(text)
-    try:
-        first = next(lines, None)
-    except _Unreadable:
-        yield 1, None, lines.problem
-        first = None
-    if first is not None and "," not in first and "\t" in first:
-        lines.delimiter = "\t"
+    cannot be read, (its line, None, why).
+
+    `resumed`: the text is positioned at a record boundary after the header (a `Checkpoint`),
+    and `lines` carries the line count and delimiter of the file up to there.
+    """
+    first = None
+    if not resumed:
+        try:
+            first = next(lines, None)
+        except _Unreadable:
+            yield 1, None, lines.problem
+        if first is not None and "," not in first and "\t" in first:
+            lines.delimiter = "\t"
     reader = csv.reader(
         chain([first] if first is not None else [], lines), delimiter=lines.delimiter
     )
@@ -169,6 +175,15 @@ def _records(text: io.TextIOWrapper) -> Iterator[tuple[int, list[str] | None, st
         start = lines.line + 1
 
 
+class Checkpoint(NamedTuple):
+    """A record boundary of a CSV file, found by `CsvSource.index`: where reading can start."""
+
+    records: int  # records before it (the header not counted)
+    line: int  # physical lines before it
+    position: int  # the text stream's `tell()` there: an opaque cookie for `seek()`
+    delimiter: str
+
+
 class CsvSource:
     """A CSV file; `open_file` opens its bytes afresh for each pass."""
 
@@ -177,20 +192,47 @@ class CsvSource:
 
     def header(self) -> list[str]:
         with self._open() as stream, _text(stream) as text:
-            first = next(_records(text), None)
+            first = next(_records(text, _Lines(text)), None)
             return (first[1] or []) if first is not None else []
 
     def count(self) -> int:
         with self._open() as stream, _text(stream) as text:
-            return max(sum(1 for _ in _records(text)) - 1, 0)
+            return max(sum(1 for _ in _records(text, _Lines(text))) - 1, 0)
 
-    def rows(self, skip: int = 0) -> Iterator[SourceRow]:
+    def index(self, every: int) -> tuple[int, list[Checkpoint]]:
+        """Count the records, and note a checkpoint before every `every`-th one, in one pass.
+
+        No checkpoints when the stream cannot tell its position (then `rows` skips instead).
+        """
+        checkpoints = []
         with self._open() as stream, _text(stream) as text:
-            records = _records(text)
-            first = next(records, None)
-            header = (first[1] or []) if first is not None else []
+            lines = _Lines(text)
+            seekable = stream.seekable()
+            count = -1  # the header is not a record
+            for _ in _records(text, lines):
+                count += 1
+                if seekable and count and count % every == 0:
+                    checkpoints.append(Checkpoint(count, lines.line, text.tell(), lines.delimiter))
+        return max(count, 0), checkpoints
+
+    def rows(self, skip: int = 0, at: Checkpoint | None = None) -> Iterator[SourceRow]:
+        """Every record after the first `skip`; with `at`, read from there (`skip` then counts
+        from the start of the file, and must be at least `at.records`)."""
+        header = self.header() if at is not None else []
+        with self._open() as stream, _text(stream) as text:
+            lines = _Lines(text)
+            if at is not None:
+                text.seek(at.position)
+                lines.line, lines.delimiter = at.line, at.delimiter
+                records = _records(text, lines, resumed=True)
+                skipped = at.records
+            else:
+                records = _records(text, lines)
+                first = next(records, None)
+                header = (first[1] or []) if first is not None else []
+                skipped = 0
             for number, (line, record, problem) in enumerate(
-                islice(records, skip, None), start=skip + 2
+                islice(records, skip - skipped, None), start=skip + 2
             ):
                 if record is None:
                     yield SourceRow(number, {}, f"line {line}: {problem}")
@@ -205,7 +247,7 @@ def read_header(stream: IO[bytes]) -> list[str]:
         raise ImportProblem("empty-file", "The CSV file is empty.")
     try:
         with _text(stream, probe) as text:
-            first = next(_records(text), None)
+            first = next(_records(text, _Lines(text)), None)
     except UnicodeDecodeError as exc:
         raise ImportProblem("parse_error", f"The file is not valid UTF-16: {exc.reason}.") from exc
     if first is not None and first[1] is None:

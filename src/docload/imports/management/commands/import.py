@@ -78,7 +78,7 @@ class Command(BaseCommand):
     @staticmethod
     def _run(job: Job) -> None:
         try:
-            run_job(job.uuid, worker_id())
+            run_job(job.uuid, worker_id(), in_parts=False)  # one process: one piece
         finally:
             connections.close_all()  # this thread's own: PostgreSQL keeps them (CONN_MAX_AGE)
 
