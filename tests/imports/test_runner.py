@@ -18,7 +18,11 @@ from tests.imports.conftest import run, start_import
 from tests.storage import stored_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DOCUMENT_INSERT = 'INSERT INTO "documents_enkelvoudiginformatieobject"'
+# The statements that insert documents (for `str.startswith`): COPY on PostgreSQL.
+DOCUMENT_INSERT = (
+    'INSERT INTO "documents_enkelvoudiginformatieobject"',
+    'COPY "documents_enkelvoudiginformatieobject"',
+)
 
 
 def stored_files(data_dir: Path) -> set[str]:
